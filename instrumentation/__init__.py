@@ -1,0 +1,3 @@
+"""What a service installs to report latency, errors and resources over OTLP."""
+
+__all__: list[str] = []

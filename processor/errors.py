@@ -1,0 +1,42 @@
+"""Errors the processor raises, grouped by what the caller can do about them.
+
+    ProcessorError
+    ├── InvalidInput          the caller sent something wrong; fix it, do not retry
+    │   └── InvalidDsn        a store DSN that cannot be parsed or is not supported
+    └── Unavailable           a dependency is down or busy; retry later
+        ├── StoreUnavailable  ClickHouse (embedded or server) refused or failed a call
+        │   └── StoreLocked   the embedded data directory is held by another process
+        └── Overloaded        the ingest queue is full
+
+Bugs stay ``TypeError``/``RuntimeError``.
+"""
+
+from __future__ import annotations
+
+
+class ProcessorError(Exception):
+    """Root of every error the processor raises on purpose."""
+
+
+class InvalidInput(ProcessorError):  # noqa: N818 - named for what happened, as httpx does
+    """The input is wrong and retrying it will not help."""
+
+
+class InvalidDsn(InvalidInput):  # noqa: N818
+    """A store DSN that cannot be used."""
+
+
+class Unavailable(ProcessorError):  # noqa: N818
+    """A dependency cannot serve the call now; the caller may retry."""
+
+
+class StoreUnavailable(Unavailable):  # noqa: N818
+    """ClickHouse refused or failed a call."""
+
+
+class StoreLocked(StoreUnavailable):  # noqa: N818
+    """The embedded data directory is held by another process (one process per directory)."""
+
+
+class Overloaded(Unavailable):  # noqa: N818
+    """The ingest queue has no room for the request."""

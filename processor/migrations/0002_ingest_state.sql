@@ -1,0 +1,154 @@
+-- The processor's own tables.
+--
+-- sloscope_series_state: one row per series (ReplacingMergeTree on the point time), what
+-- the processor needs to take the next point of a series: the newest point time stored
+-- (a watermark: a point at or before it is a retry or a duplicate and is dropped), and for
+-- cumulative streams the last cumulative values, from which the next delta is computed.
+-- Series beyond the per-metric limit are marked Overflow and stay so.
+CREATE TABLE IF NOT EXISTS {db:Identifier}.sloscope_series_state ${ON_CLUSTER} (
+    ServiceName LowCardinality(String),
+    MetricName LowCardinality(String),
+    SeriesKey UInt64,
+    MetricType LowCardinality(String),
+    TimeUnixNano UInt64,
+    StartTimeUnixNano UInt64,
+    Overflow Bool,
+    Value Float64,
+    Count UInt64,
+    Sum Float64,
+    BucketCounts Array(UInt64),
+    ExplicitBounds Array(Float64),
+    Scale Int32,
+    ZeroCount UInt64,
+    ZeroThreshold Float64,
+    PositiveOffset Int32,
+    PositiveBucketCounts Array(UInt64),
+    NegativeOffset Int32,
+    NegativeBucketCounts Array(UInt64),
+    Min Float64,
+    Max Float64,
+    HasMin Bool,
+    HasMax Bool,
+    LastSeen DateTime MATERIALIZED toDateTime(intDiv(TimeUnixNano, 1000000000))
+)
+ENGINE = ${REPLACING_MERGE_TREE}(TimeUnixNano)
+ORDER BY (ServiceName, MetricName, SeriesKey)
+${STATE_TTL}
+SETTINGS non_replicated_deduplication_window = 1000;
+
+-- ingest_staging_*: scratch tables (Memory) holding one flush's points, flattened and
+-- validated, between parsing and writing. Emptied after every flush.
+CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_staging_histogram ${ON_CLUSTER} (
+    RequestSeq UInt64,
+    ResourceAttributes Map(LowCardinality(String), String),
+    ResourceSchemaUrl String,
+    ScopeName String,
+    ScopeVersion String,
+    ScopeAttributes Map(LowCardinality(String), String),
+    ScopeDroppedAttrCount UInt32,
+    ScopeSchemaUrl String,
+    ServiceName LowCardinality(String),
+    MetricName LowCardinality(String),
+    MetricDescription String,
+    MetricUnit String,
+    Attributes Map(LowCardinality(String), String),
+    StartTimeUnixNano UInt64,
+    TimeUnixNano UInt64,
+    Count UInt64,
+    Sum Float64,
+    BucketCounts Array(UInt64),
+    ExplicitBounds Array(Float64),
+    Exemplars Nested (
+        FilteredAttributes Map(LowCardinality(String), String),
+        TimeUnix DateTime,
+        Value Float64,
+        SpanId String,
+        TraceId String
+    ),
+    Flags UInt32,
+    Min Float64,
+    Max Float64,
+    HasMin Bool,
+    HasMax Bool,
+    AggregationTemporality Int32,
+    SeriesKey UInt64,
+    RejectReason LowCardinality(String)
+)
+ENGINE = Memory;
+
+-- ingest_sink_*: Null tables the processor writes one flush into, with one INSERT.
+-- Materialized views fan each row out to its metric table (when it carries data) and to
+-- sloscope_series_state (when it is the series' newest point), so that data and state are
+-- written by the same statement and a restart finds them consistent.
+CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_sink_histogram ${ON_CLUSTER} (
+    ResourceAttributes Map(LowCardinality(String), String),
+    ResourceSchemaUrl String,
+    ScopeName String,
+    ScopeVersion String,
+    ScopeAttributes Map(LowCardinality(String), String),
+    ScopeDroppedAttrCount UInt32,
+    ScopeSchemaUrl String,
+    ServiceName LowCardinality(String),
+    MetricName LowCardinality(String),
+    MetricDescription String,
+    MetricUnit String,
+    Attributes Map(LowCardinality(String), String),
+    StartTimeUnix DateTime,
+    TimeUnix DateTime,
+    Count UInt64,
+    Sum Float64,
+    BucketCounts Array(UInt64),
+    ExplicitBounds Array(Float64),
+    Exemplars Nested (
+        FilteredAttributes Map(LowCardinality(String), String),
+        TimeUnix DateTime,
+        Value Float64,
+        SpanId String,
+        TraceId String
+    ),
+    Flags UInt32,
+    Min Float64,
+    Max Float64,
+    AggregationTemporality Int32,
+    TimeUnixNano UInt64,
+    StartTimeUnixNano UInt64,
+    SeriesKey UInt64,
+    HasMin Bool,
+    HasMax Bool,
+    -- what goes to sloscope_series_state
+    Emit Bool,
+    IsLatest Bool,
+    Overflow Bool,
+    SourceSeriesKey UInt64,
+    SourceStartTimeUnixNano UInt64,
+    SourceCount UInt64,
+    SourceSum Float64,
+    SourceBucketCounts Array(UInt64),
+    SourceMin Float64,
+    SourceMax Float64,
+    SourceHasMin Bool,
+    SourceHasMax Bool
+)
+ENGINE = Null;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.ingest_sink_histogram_data ${ON_CLUSTER}
+TO {db:Identifier}.otel_metrics_histogram AS
+SELECT
+    ResourceAttributes, ResourceSchemaUrl, ScopeName, ScopeVersion, ScopeAttributes,
+    ScopeDroppedAttrCount, ScopeSchemaUrl, ServiceName, MetricName, MetricDescription,
+    MetricUnit, Attributes, StartTimeUnix, TimeUnix, Count, Sum, BucketCounts, ExplicitBounds,
+    `Exemplars.FilteredAttributes`, `Exemplars.TimeUnix`, `Exemplars.Value`, `Exemplars.SpanId`,
+    `Exemplars.TraceId`, Flags, Min, Max, AggregationTemporality,
+    TimeUnixNano, StartTimeUnixNano, SeriesKey, HasMin, HasMax
+FROM {db:Identifier}.ingest_sink_histogram
+WHERE Emit;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.ingest_sink_histogram_state ${ON_CLUSTER}
+TO {db:Identifier}.sloscope_series_state AS
+SELECT
+    ServiceName, MetricName, SourceSeriesKey AS SeriesKey, 'histogram' AS MetricType,
+    TimeUnixNano, SourceStartTimeUnixNano AS StartTimeUnixNano, Overflow,
+    SourceCount AS Count, SourceSum AS Sum, SourceBucketCounts AS BucketCounts, ExplicitBounds,
+    SourceMin AS Min, SourceMax AS Max, SourceHasMin AS HasMin, SourceHasMax AS HasMax
+FROM {db:Identifier}.ingest_sink_histogram
+WHERE IsLatest;

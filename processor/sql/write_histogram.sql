@@ -1,0 +1,140 @@
+-- Writes one round of the valid histogram points staged for a flush: the earliest
+-- point of each series that is newer than the series' watermark. The sink fans each row
+-- out to otel_metrics_histogram and sloscope_series_state; a series with several points
+-- in one flush takes as many rounds (the caller runs them in order).
+--
+-- For a point and the previous point of its series (from sloscope_series_state):
+--   * a point at or before the watermark (the newest time stored) is a retry or a
+--     duplicate and is never selected;
+--   * a delta point is stored as it is;
+--   * a cumulative point becomes the delta from the previous point of its stream. A new
+--     start time, a lower count or bucket, or changed bounds is a reset: the point's own
+--     values are the delta, from its start time; when that start is unknown (0, or equal
+--     to its time) the point only re-bases the stream. A zero delta stores no row.
+-- Series new to a metric beyond {series_limit} are written to the overflow series
+-- (attributes {'otel.metric.overflow': 'true'}) and stay there.
+-- Parameters: db, staging, sink, state, series_limit.
+INSERT INTO {db:Identifier}.{sink:Identifier}
+WITH
+    metric_state AS MATERIALIZED (
+        SELECT *
+        FROM {db:Identifier}.{state:Identifier} FINAL
+        WHERE (ServiceName, MetricName) IN (
+            SELECT DISTINCT ServiceName, MetricName FROM {db:Identifier}.{staging:Identifier}
+        )
+    ),
+    known AS MATERIALIZED (
+        SELECT
+            SeriesKey,
+            TimeUnixNano AS PrevTime,
+            StartTimeUnixNano AS PrevStart,
+            Overflow AS PrevOverflow,
+            Count AS PrevCount,
+            Sum AS PrevSum,
+            BucketCounts AS PrevBuckets,
+            ExplicitBounds AS PrevBounds,
+            Min AS PrevMin,
+            Max AS PrevMax,
+            HasMin AS PrevHasMin,
+            HasMax AS PrevHasMax
+        FROM metric_state
+        WHERE SeriesKey IN (SELECT SeriesKey FROM {db:Identifier}.{staging:Identifier})
+    ),
+    round AS (
+        SELECT SeriesKey, min(TimeUnixNano) AS TimeUnixNano
+        FROM {db:Identifier}.{staging:Identifier} AS staged
+        LEFT JOIN known USING (SeriesKey)
+        WHERE RejectReason = '' AND staged.TimeUnixNano > PrevTime
+        GROUP BY SeriesKey
+    ),
+    new_series AS (
+        SELECT
+            SeriesKey,
+            AdmittedSeries + row_number() OVER (PARTITION BY ServiceName, MetricName ORDER BY SeriesKey)
+                > {series_limit:UInt64} AS NewOverflow
+        FROM (
+            SELECT DISTINCT ServiceName, MetricName, SeriesKey
+            FROM {db:Identifier}.{staging:Identifier}
+            WHERE SeriesKey NOT IN (SELECT SeriesKey FROM known)
+        ) AS unseen
+        LEFT JOIN (
+            SELECT ServiceName, MetricName, countIf(NOT Overflow) AS AdmittedSeries
+            FROM metric_state
+            GROUP BY ServiceName, MetricName
+        ) AS admitted USING (ServiceName, MetricName)
+    ),
+    points AS (
+        SELECT
+            *,
+            PrevTime > 0 AS HasPrevious,
+            AggregationTemporality = 2 AS IsCumulative,
+            IsCumulative AND HasPrevious
+                AND StartTimeUnixNano = PrevStart
+                AND Count >= PrevCount
+                AND ExplicitBounds = PrevBounds
+                AND NOT arrayExists((now, before) -> now < before, BucketCounts,
+                    if(length(PrevBuckets) = length(BucketCounts), PrevBuckets, BucketCounts))
+                AS IsContinuation,
+            StartTimeUnixNano > 0 AND StartTimeUnixNano < TimeUnixNano AS HasKnownStart,
+            if(HasPrevious, PrevOverflow, NewOverflow) AS IsOverflow
+        FROM {db:Identifier}.{staging:Identifier}
+        INNER JOIN round USING (SeriesKey, TimeUnixNano)
+        LEFT JOIN known USING (SeriesKey)
+        LEFT JOIN new_series USING (SeriesKey)
+        WHERE RejectReason = ''
+        LIMIT 1 BY SeriesKey
+    )
+SELECT
+    ResourceAttributes,
+    ResourceSchemaUrl,
+    ScopeName,
+    ScopeVersion,
+    ScopeAttributes,
+    ScopeDroppedAttrCount,
+    ScopeSchemaUrl,
+    ServiceName,
+    MetricName,
+    MetricDescription,
+    MetricUnit,
+    if(IsOverflow, map('otel.metric.overflow', 'true'), Attributes) AS StoredAttributes,
+    toDateTime(intDiv(StoredStart, 1000000000)) AS StartTimeUnix,
+    toDateTime(intDiv(TimeUnixNano, 1000000000)) AS TimeUnix,
+    if(IsContinuation, Count - PrevCount, Count) AS StoredCount,
+    if(IsContinuation, Sum - PrevSum, Sum) AS StoredSum,
+    if(IsContinuation, arrayMap((now, before) -> now - before, BucketCounts, PrevBuckets), BucketCounts)
+        AS StoredBuckets,
+    ExplicitBounds,
+    `Exemplars.FilteredAttributes`,
+    `Exemplars.TimeUnix`,
+    `Exemplars.Value`,
+    `Exemplars.SpanId`,
+    `Exemplars.TraceId`,
+    Flags,
+    if(StoredHasMin, Min, 0) AS StoredMin,
+    if(StoredHasMax, Max, 0) AS StoredMax,
+    1 AS StoredTemporality,
+    TimeUnixNano,
+    if(IsContinuation, PrevTime, StartTimeUnixNano) AS StoredStart,
+    cityHash64(cityHash64(ResourceAttributes, ScopeName, ScopeVersion), MetricName, StoredAttributes)
+        AS StoredSeriesKey,
+    -- A delta's min (max) is known when the cumulative min (max) moved in its interval.
+    if(IsContinuation, HasMin AND (NOT PrevHasMin OR Min < PrevMin), HasMin) AS StoredHasMin,
+    if(IsContinuation, HasMax AND (NOT PrevHasMax OR Max > PrevMax), HasMax) AS StoredHasMax,
+    multiIf(
+        NOT IsCumulative, true,
+        IsContinuation, StoredCount > 0,
+        HasKnownStart AND Count > 0
+    ) AS Emit,
+    true AS IsLatest,
+    IsOverflow AS Overflow,
+    SeriesKey AS SourceSeriesKey,
+    if(IsCumulative, StartTimeUnixNano, 0) AS SourceStartTimeUnixNano,
+    Count AS SourceCount,
+    Sum AS SourceSum,
+    BucketCounts AS SourceBucketCounts,
+    Min AS SourceMin,
+    Max AS SourceMax,
+    HasMin AS SourceHasMin,
+    HasMax AS SourceHasMax
+FROM points
+SETTINGS join_use_nulls = 0, enable_materialized_cte = 1

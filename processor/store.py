@@ -1,0 +1,257 @@
+"""The store: a ClickHouse database, embedded (chDB) or on a server, behind one client API.
+
+``open_store`` parses a DSN, opens the client, creates the database and applies the
+migrations; the rest of sloscope only sees a ``Store``. Table names are constants here so
+that every part spells them the same way (DESIGN.md section 3).
+
+DSNs:
+
+* ``chdb:///abs/path`` (or ``chdb://./relative``): the embedded engine on a data
+  directory. chDB allows one process per directory and one directory per process.
+* ``http(s)://user:password@host:port/database``: a ClickHouse server.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import re
+import threading
+import urllib.parse
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import clickhouse_connect
+from clickhouse_connect.driver.client import Client
+from clickhouse_connect.driver.exceptions import ClickHouseError
+
+from processor._types import MetricType
+from processor.errors import InvalidDsn, StoreLocked, StoreUnavailable
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_DATA_DIR: Final = "./sloscope-data"
+DEFAULT_DATABASE: Final = "sloscope"
+
+METRIC_TABLES: Final[Mapping[MetricType, str]] = {
+    metric_type: f"otel_metrics_{metric_type.value}" for metric_type in MetricType
+}
+GAUGE_TABLE: Final = METRIC_TABLES[MetricType.GAUGE]
+SUM_TABLE: Final = METRIC_TABLES[MetricType.SUM]
+HISTOGRAM_TABLE: Final = METRIC_TABLES[MetricType.HISTOGRAM]
+EXPONENTIAL_HISTOGRAM_TABLE: Final = METRIC_TABLES[MetricType.EXPONENTIAL_HISTOGRAM]
+SUMMARY_TABLE: Final = METRIC_TABLES[MetricType.SUMMARY]
+SERIES_STATE_TABLE: Final = "sloscope_series_state"
+MIGRATIONS_TABLE: Final = "sloscope_schema_migrations"
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+
+
+def default_dsn() -> str:
+    """The embedded store in ``./sloscope-data``, as an absolute DSN."""
+    return f"chdb://{Path(DEFAULT_DATA_DIR).resolve()}"
+
+
+@dataclass(frozen=True, slots=True)
+class StoreOptions:
+    """Where the store is and how its tables are made.
+
+    ``cluster`` renders the DDL with ``ON CLUSTER`` and replicated engines; ``database``
+    is ignored for server DSNs that name their own database.
+    """
+
+    dsn: str = field(default_factory=default_dsn)
+    database: str = DEFAULT_DATABASE
+    retention_days: int = 30
+    cluster: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A parsed DSN."""
+
+    embedded: bool
+    data_dir: Path | None
+    dsn: str
+    database: str
+
+
+def parse_dsn(dsn: str, database: str = DEFAULT_DATABASE) -> Location:
+    """Parse and check a store DSN; relative embedded paths become absolute."""
+    parts = urllib.parse.urlsplit(dsn)
+    if parts.scheme == "chdb":
+        raw_path = parts.netloc + parts.path
+        if not raw_path:
+            raise InvalidDsn(f"chdb DSN needs a data directory: {_redact(dsn)}")
+        data_dir = Path(raw_path).expanduser().resolve()
+        return Location(True, data_dir, f"chdb://{data_dir}", _checked(database))
+    if parts.scheme in ("http", "https"):
+        if not parts.hostname:
+            raise InvalidDsn(f"server DSN needs a host: {_redact(dsn)}")
+        named = parts.path.strip("/")
+        return Location(False, None, dsn, _checked(named or database))
+    raise InvalidDsn(f"unsupported store DSN scheme {parts.scheme!r} (use chdb:// or http(s)://)")
+
+
+def _checked(database: str) -> str:
+    if not _IDENTIFIER.match(database):
+        raise InvalidDsn(f"invalid database name {database!r}")
+    return database
+
+
+def _redact(dsn: str) -> str:
+    parts = urllib.parse.urlsplit(dsn)
+    if parts.password is None:
+        return dsn
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+
+
+def data_dir_holder(data_dir: Path) -> int | None:
+    """The pid of the process holding an embedded data directory, or None if it is free.
+
+    ClickHouse takes an exclusive ``flock`` on ``<dir>/status`` for as long as it runs.
+    """
+    status = data_dir / "status"
+    if not status.exists():
+        return None
+    with status.open("rb") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return _pid_from_status(status)
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return None
+
+
+def _pid_from_status(status: Path) -> int:
+    match = re.search(rb"PID:\s*(\d+)", status.read_bytes())
+    return int(match.group(1)) if match else -1
+
+
+class Store:
+    """A database in ClickHouse and the client to reach it.
+
+    The client is not safe for concurrent use, so calls are serialised by a lock; parts
+    that need to query while another writes open a second ``Store`` on the same location
+    (``Store.reopen``), which chDB allows within one process.
+    """
+
+    def __init__(self, location: Location, client: Client) -> None:
+        self.location = location
+        self.database = location.database
+        self._client = client
+        self._lock = threading.Lock()
+
+    @property
+    def embedded(self) -> bool:
+        return self.location.embedded
+
+    def query(
+        self,
+        sql: str,
+        parameters: Mapping[str, Any] | None = None,
+        settings: Mapping[str, Any] | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """Run a SELECT; ``db`` is always available as a parameter."""
+        with self._lock:
+            try:
+                result = self._client.query(
+                    sql, parameters=self._with_db(parameters), settings=dict(settings or {})
+                )
+            except ClickHouseError as exc:
+                raise StoreUnavailable(str(exc)) from exc
+        return list(result.result_rows)
+
+    def query_columns(
+        self,
+        sql: str,
+        parameters: Mapping[str, Any] | None = None,
+        settings: Mapping[str, Any] | None = None,
+    ) -> tuple[Sequence[str], list[tuple[Any, ...]]]:
+        """Run a SELECT and return the column names with the rows."""
+        with self._lock:
+            try:
+                result = self._client.query(
+                    sql, parameters=self._with_db(parameters), settings=dict(settings or {})
+                )
+            except ClickHouseError as exc:
+                raise StoreUnavailable(str(exc)) from exc
+        return tuple(result.column_names), list(result.result_rows)
+
+    def command(
+        self,
+        sql: str,
+        parameters: Mapping[str, Any] | None = None,
+        settings: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Run a statement that returns nothing (DDL, INSERT ... SELECT)."""
+        with self._lock:
+            try:
+                self._client.command(
+                    sql, parameters=self._with_db(parameters), settings=dict(settings or {})
+                )
+            except ClickHouseError as exc:
+                raise StoreUnavailable(str(exc)) from exc
+
+    def insert_arrow(self, table: str, arrow_table: Any, settings: Mapping[str, Any] | None = None) -> None:
+        """Insert a pyarrow table into ``table`` of this database."""
+        with self._lock:
+            try:
+                self._client.insert_arrow(
+                    table, arrow_table, database=self.database, settings=dict(settings or {})
+                )
+            except ClickHouseError as exc:
+                raise StoreUnavailable(str(exc)) from exc
+
+    def reopen(self) -> Store:
+        """A second Store on the same location, with its own client and lock."""
+        return Store(self.location, _client_for(self.location, self.database))
+
+    def close(self) -> None:
+        with self._lock:
+            self._client.close()
+
+    def _with_db(self, parameters: Mapping[str, Any] | None) -> dict[str, Any]:
+        return {"db": self.database, **(parameters or {})}
+
+
+def open_store(options: StoreOptions, *, migrate: bool = True) -> Store:
+    """Open the store at ``options.dsn``: create the database and apply migrations."""
+    from processor._migrations import DdlOptions, apply_migrations, apply_retention
+
+    location = parse_dsn(options.dsn, options.database)
+    if location.data_dir is not None:
+        holder = data_dir_holder(location.data_dir)
+        if holder is not None and holder != os.getpid():
+            raise StoreLocked(
+                f"data directory {location.data_dir} is held by another process (pid {holder})"
+            )
+        location.data_dir.mkdir(parents=True, exist_ok=True)
+    bootstrap = _client_for(location, None)
+    try:
+        bootstrap.command("CREATE DATABASE IF NOT EXISTS {db:Identifier}", parameters={"db": location.database})
+    except ClickHouseError as exc:
+        raise StoreUnavailable(f"cannot create database {location.database}: {exc}") from exc
+    finally:
+        bootstrap.close()
+    store = Store(location, _client_for(location, location.database))
+    if migrate:
+        ddl = DdlOptions(retention_days=options.retention_days, cluster=options.cluster)
+        apply_migrations(store, ddl)
+        apply_retention(store, ddl)
+    return store
+
+
+def _client_for(location: Location, database: str | None) -> Client:
+    try:
+        if location.embedded:
+            return clickhouse_connect.get_client(dsn=location.dsn, database=database or "")
+        return clickhouse_connect.get_client(
+            dsn=location.dsn, database=database or "default", autogenerate_session_id=False
+        )
+    except ClickHouseError as exc:
+        raise StoreUnavailable(f"cannot open store {_redact(location.dsn)}: {exc}") from exc

@@ -1,0 +1,3 @@
+"""SLO specs, SLI SQL, error budgets, burn rates and SLA reports."""
+
+__all__: list[str] = []

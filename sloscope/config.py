@@ -1,0 +1,148 @@
+"""sloscope's configuration: one typed model, from flags, environment and a file.
+
+Precedence is flag > environment (``SLOSCOPE_*``, nested with ``__``, e.g.
+``SLOSCOPE_PROCESSOR__OTLP_PORT=4318``) > config file (YAML, ``--config`` or
+``SLOSCOPE_CONFIG``) > default. Only flags the user actually passed count as flags.
+Each part of the application takes only its own sub-model.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
+
+from processor.store import DEFAULT_DATA_DIR, DEFAULT_DATABASE, StoreOptions
+
+CONFIG_ENV = "SLOSCOPE_CONFIG"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StoreSettings(_Section):
+    """Where the data lives: ``dsn`` wins over ``data_dir`` when both are set."""
+
+    dsn: str | None = None
+    data_dir: Path = Path(DEFAULT_DATA_DIR)
+    database: str = DEFAULT_DATABASE
+    retention_days: int = Field(default=30, ge=0, le=36_500)
+    cluster: str | None = None
+
+    def resolved_dsn(self) -> str:
+        return self.dsn or f"chdb://{self.data_dir.expanduser().resolve()}"
+
+    def options(self) -> StoreOptions:
+        return StoreOptions(
+            dsn=self.resolved_dsn(),
+            database=self.database,
+            retention_days=self.retention_days,
+            cluster=self.cluster,
+        )
+
+
+class ProcessorSettings(_Section):
+    """The OTLP receiver and its write path."""
+
+    otlp_host: str = "127.0.0.1"
+    otlp_port: int = Field(default=4317, ge=0, le=65_535)
+    token: SecretStr | None = None
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    max_receive_mib: int = Field(default=64, ge=1, le=1024)
+    batch_points: int = Field(default=50_000, ge=1)
+    flush_interval_s: float = Field(default=1.0, gt=0, le=60)
+    queue_points: int = Field(default=500_000, ge=1)
+    series_limit: int = Field(default=10_000, ge=1)
+    max_attributes: int = Field(default=128, ge=1)
+    max_attribute_bytes: int = Field(default=4096, ge=1)
+    self_metrics_interval_s: float = Field(default=10.0, gt=0)
+
+
+class ApiSettings(_Section):
+    """The JSON API and dashboard."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8317, ge=0, le=65_535)
+    token: SecretStr | None = None
+    query_max_rows: int = Field(default=10_000, ge=1)
+    query_timeout_s: float = Field(default=10.0, gt=0)
+
+
+class SloSettings(_Section):
+    """Where the SLO files are."""
+
+    slos_dir: Path = Path("./slos")
+
+
+class Settings(BaseSettings):
+    """The whole configuration, validated at load."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SLOSCOPE_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    store: StoreSettings = StoreSettings()
+    processor: ProcessorSettings = ProcessorSettings()
+    api: ApiSettings = ApiSettings()
+    slo: SloSettings = SloSettings()
+    log_level: str = "info"
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.lower() not in {"debug", "info", "warning", "error"}:
+            raise ValueError("must be one of debug, info, warning, error")
+        return value.lower()
+
+    @classmethod
+    def load(cls, flags: Mapping[str, Any] | None = None, config_file: Path | None = None) -> Settings:
+        """Settings from ``flags`` (nested, only what was passed), env and the config file."""
+        path = config_file or _env_config_path()
+        from_file = read_config_file(path) if path else {}
+        from_env = EnvSettingsSource(cls)()
+        return cls(**_deep_merge(_deep_merge(from_file, from_env), dict(flags or {})))
+
+
+def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _env_config_path() -> Path | None:
+    value = os.environ.get(CONFIG_ENV)
+    return Path(value) if value else None
+
+
+class ConfigFileError(ValueError):
+    """A config file that cannot be read or is not a YAML mapping."""
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The config file's mapping; a file that is missing or not a mapping is an error."""
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise ConfigFileError(f"cannot read config file {path}: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigFileError(f"config file {path} is not valid YAML: {exc}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigFileError(f"config file {path} must hold a mapping")
+    return data
+
