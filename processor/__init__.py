@@ -5,17 +5,20 @@ from processor.errors import (
     InvalidInput,
     Overloaded,
     ProcessorError,
+    QueryFailed,
     StoreLocked,
     StoreUnavailable,
     Unavailable,
 )
-from processor.store import Store, StoreOptions, open_store, parse_dsn
+from processor.store import Queryable, Store, StoreOptions, open_store, parse_dsn
 
 __all__ = [
     "InvalidDsn",
     "InvalidInput",
     "Overloaded",
     "ProcessorError",
+    "QueryFailed",
+    "Queryable",
     "Store",
     "StoreLocked",
     "StoreOptions",

@@ -2,7 +2,8 @@
 
     ProcessorError
     ├── InvalidInput          the caller sent something wrong; fix it, do not retry
-    │   └── InvalidDsn        a store DSN that cannot be parsed or is not supported
+    │   ├── InvalidDsn        a store DSN that cannot be parsed or is not supported
+    │   └── QueryFailed       ClickHouse answered a statement with an error
     └── Unavailable           a dependency is down or busy; retry later
         ├── StoreUnavailable  ClickHouse (embedded or server) refused or failed a call
         │   └── StoreLocked   the embedded data directory is held by another process
@@ -24,6 +25,14 @@ class InvalidInput(ProcessorError):  # noqa: N818 - named for what happened, as 
 
 class InvalidDsn(InvalidInput):  # noqa: N818
     """A store DSN that cannot be used."""
+
+
+class QueryFailed(InvalidInput):  # noqa: N818
+    """ClickHouse rejected a statement (syntax, unknown table, a limit, read-only mode)."""
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class Unavailable(ProcessorError):  # noqa: N818

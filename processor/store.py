@@ -22,14 +22,14 @@ import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
-from clickhouse_connect.driver.exceptions import ClickHouseError
+from clickhouse_connect.driver.exceptions import ClickHouseError, OperationalError
 
 from processor._types import MetricType
-from processor.errors import InvalidDsn, StoreLocked, StoreUnavailable
+from processor.errors import InvalidDsn, QueryFailed, StoreLocked, StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -132,6 +132,25 @@ def _pid_from_status(status: Path) -> int:
     return int(match.group(1)) if match else -1
 
 
+class Queryable(Protocol):
+    """What a reader of the store needs: run a SELECT with parameters.
+
+    ``Store`` is one; ``sloscope``'s client for a running server's ``/api/query`` is
+    another, so read-side code (the SLO engine) works whether or not the embedded store
+    is held by ``sloscope serve``. ``db`` is always bound to the database name.
+    """
+
+    @property
+    def database(self) -> str: ...
+
+    def query(
+        self,
+        sql: str,
+        parameters: Mapping[str, Any] | None = None,
+        settings: Mapping[str, Any] | None = None,
+    ) -> list[tuple[Any, ...]]: ...
+
+
 class Store:
     """A database in ClickHouse and the client to reach it.
 
@@ -163,24 +182,22 @@ class Store:
                     sql, parameters=self._with_db(parameters), settings=dict(settings or {})
                 )
             except ClickHouseError as exc:
-                raise StoreUnavailable(str(exc)) from exc
+                raise _translated(exc) from exc
         return list(result.result_rows)
 
-    def query_columns(
+    def query_typed(
         self,
         sql: str,
         parameters: Mapping[str, Any] | None = None,
-        settings: Mapping[str, Any] | None = None,
-    ) -> tuple[Sequence[str], list[tuple[Any, ...]]]:
-        """Run a SELECT and return the column names with the rows."""
+    ) -> tuple[Sequence[str], Sequence[str], list[tuple[Any, ...]]]:
+        """Run a SELECT; return column names, ClickHouse type names and rows."""
         with self._lock:
             try:
-                result = self._client.query(
-                    sql, parameters=self._with_db(parameters), settings=dict(settings or {})
-                )
+                result = self._client.query(sql, parameters=self._with_db(parameters))
             except ClickHouseError as exc:
-                raise StoreUnavailable(str(exc)) from exc
-        return tuple(result.column_names), list(result.result_rows)
+                raise _translated(exc) from exc
+        types = tuple(column_type.name for column_type in result.column_types)
+        return tuple(result.column_names), types, list(result.result_rows)
 
     def command(
         self,
@@ -195,7 +212,7 @@ class Store:
                     sql, parameters=self._with_db(parameters), settings=dict(settings or {})
                 )
             except ClickHouseError as exc:
-                raise StoreUnavailable(str(exc)) from exc
+                raise _translated(exc) from exc
 
     def insert_arrow(self, table: str, arrow_table: Any, settings: Mapping[str, Any] | None = None) -> None:
         """Insert a pyarrow table into ``table`` of this database."""
@@ -205,11 +222,29 @@ class Store:
                     table, arrow_table, database=self.database, settings=dict(settings or {})
                 )
             except ClickHouseError as exc:
-                raise StoreUnavailable(str(exc)) from exc
+                raise _translated(exc) from exc
 
     def reopen(self) -> Store:
         """A second Store on the same location, with its own client and lock."""
         return Store(self.location, _client_for(self.location, self.database))
+
+    def read_only(self, settings: Mapping[str, Any]) -> Store:
+        """A second Store whose every query runs with ``settings`` (``readonly`` last).
+
+        The embedded engine applies them once to its own session, since a per-query
+        ``SET`` could not be undone after ``readonly``; a server receives them with
+        every query.
+        """
+        if not self.embedded:
+            client = _client_for(self.location, self.database)
+            for name, value in settings.items():
+                client.set_client_setting(name, str(value))
+            return Store(self.location, client)
+        session = self.reopen()
+        ordered = sorted(settings.items(), key=lambda item: item[0] == "readonly")
+        for name, value in ordered:
+            session.command(f"SET {_setting_name(name)} = {{value:String}}", {"value": str(value)})
+        return session
 
     def close(self) -> None:
         with self._lock:
@@ -244,6 +279,19 @@ def open_store(options: StoreOptions, *, migrate: bool = True) -> Store:
         apply_migrations(store, ddl)
         apply_retention(store, ddl)
     return store
+
+
+def _translated(exc: ClickHouseError) -> StoreUnavailable | QueryFailed:
+    """A connection failure is retryable; an error ClickHouse answered with is not."""
+    if isinstance(exc, OperationalError):
+        return StoreUnavailable(str(exc))
+    return QueryFailed(str(exc), getattr(exc, "code", None))
+
+
+def _setting_name(name: str) -> str:
+    if not _IDENTIFIER.match(name):
+        raise ValueError(f"invalid setting name {name!r}")
+    return name
 
 
 def _client_for(location: Location, database: str | None) -> Client:

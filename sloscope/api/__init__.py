@@ -1,0 +1,24 @@
+"""The JSON API (and, later, the dashboard), served by ``sloscope serve``.
+
+Routes live in one module per area and are collected here; each takes what it needs
+from ``ApiContext``. Reads are open on loopback; calls that change something need the
+API token when one is set (``require_token``).
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+
+from sloscope.api._context import ApiContext
+from sloscope.api._health import routes as health_routes
+from sloscope.api._query import routes as query_routes
+
+
+def create_app(context: ApiContext) -> Starlette:
+    """The ASGI app for ``context``."""
+    app = Starlette(routes=[*health_routes(context), *query_routes(context)])
+    app.state.context = context
+    return app
+
+
+__all__ = ["ApiContext", "create_app"]
