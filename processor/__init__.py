@@ -1,5 +1,9 @@
 """The OTLP metrics receiver and everything that writes to the store."""
 
+from processor._batcher import BatchOptions
+from processor._pipeline import Limits
+from processor._receiver import Receiver, ReceiverOptions, TlsFiles
+
 from processor.errors import (
     InvalidDsn,
     InvalidInput,
@@ -13,16 +17,21 @@ from processor.errors import (
 from processor.store import Queryable, Store, StoreOptions, open_store, parse_dsn
 
 __all__ = [
+    "BatchOptions",
     "InvalidDsn",
     "InvalidInput",
+    "Limits",
     "Overloaded",
     "ProcessorError",
     "QueryFailed",
     "Queryable",
+    "Receiver",
+    "ReceiverOptions",
     "Store",
     "StoreLocked",
     "StoreOptions",
     "StoreUnavailable",
+    "TlsFiles",
     "Unavailable",
     "open_store",
     "parse_dsn",

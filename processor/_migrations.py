@@ -9,11 +9,11 @@ are recorded in ``sloscope_schema_migrations``.
 
 from __future__ import annotations
 
-import importlib.resources
 import logging
 import re
 import string
 from dataclasses import dataclass
+from pathlib import Path
 
 from processor.errors import InvalidInput
 from processor.store import METRIC_TABLES, SERIES_STATE_TABLE, Store
@@ -102,12 +102,11 @@ def _has_sql(chunk: str) -> bool:
 
 def load_migrations() -> list[Migration]:
     """Every migration shipped with the package, in version order."""
-    folder = importlib.resources.files("processor") / "migrations"
     migrations = []
-    for entry in folder.iterdir():
-        match = _MIGRATION_NAME.match(entry.name)
+    for path in (Path(__file__).parent / "migrations").glob("*.sql"):
+        match = _MIGRATION_NAME.match(path.name)
         if match:
-            migrations.append(Migration(int(match.group(1)), entry.name, entry.read_text()))
+            migrations.append(Migration(int(match.group(1)), path.name, path.read_text()))
     migrations.sort(key=lambda migration: migration.version)
     versions = [migration.version for migration in migrations]
     if len(set(versions)) != len(versions):

@@ -36,8 +36,69 @@ ORDER BY (ServiceName, MetricName, SeriesKey)
 ${STATE_TTL}
 SETTINGS non_replicated_deduplication_window = 1000;
 
+
 -- ingest_staging_*: scratch tables (Memory) holding one flush's points, flattened and
--- validated, between parsing and writing. Emptied after every flush.
+-- validated, between parsing and writing. Their columns are the stage_*.sql SELECTs', in
+-- order. Emptied after every flush.
+
+CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_staging_gauge ${ON_CLUSTER} (
+    RequestSeq UInt64,
+    ResourceAttributes Map(LowCardinality(String), String),
+    ResourceSchemaUrl String,
+    ScopeName String,
+    ScopeVersion String,
+    ScopeAttributes Map(LowCardinality(String), String),
+    ScopeDroppedAttrCount UInt32,
+    ScopeSchemaUrl String,
+    ServiceName LowCardinality(String),
+    MetricName LowCardinality(String),
+    MetricDescription String,
+    MetricUnit String,
+    Attributes Map(LowCardinality(String), String),
+    StartTimeUnixNano UInt64,
+    TimeUnixNano UInt64,
+    Value Float64,
+    Flags UInt32,
+    `Exemplars.FilteredAttributes` Array(Map(LowCardinality(String), String)),
+    `Exemplars.TimeUnix` Array(DateTime),
+    `Exemplars.Value` Array(Float64),
+    `Exemplars.SpanId` Array(String),
+    `Exemplars.TraceId` Array(String),
+    SeriesKey UInt64,
+    RejectReason LowCardinality(String)
+)
+ENGINE = Memory;
+
+CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_staging_sum ${ON_CLUSTER} (
+    RequestSeq UInt64,
+    ResourceAttributes Map(LowCardinality(String), String),
+    ResourceSchemaUrl String,
+    ScopeName String,
+    ScopeVersion String,
+    ScopeAttributes Map(LowCardinality(String), String),
+    ScopeDroppedAttrCount UInt32,
+    ScopeSchemaUrl String,
+    ServiceName LowCardinality(String),
+    MetricName LowCardinality(String),
+    MetricDescription String,
+    MetricUnit String,
+    Attributes Map(LowCardinality(String), String),
+    StartTimeUnixNano UInt64,
+    TimeUnixNano UInt64,
+    Value Float64,
+    Flags UInt32,
+    `Exemplars.FilteredAttributes` Array(Map(LowCardinality(String), String)),
+    `Exemplars.TimeUnix` Array(DateTime),
+    `Exemplars.Value` Array(Float64),
+    `Exemplars.SpanId` Array(String),
+    `Exemplars.TraceId` Array(String),
+    AggregationTemporality Int32,
+    IsMonotonic Bool,
+    SeriesKey UInt64,
+    RejectReason LowCardinality(String)
+)
+ENGINE = Memory;
+
 CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_staging_histogram ${ON_CLUSTER} (
     RequestSeq UInt64,
     ResourceAttributes Map(LowCardinality(String), String),
@@ -58,13 +119,11 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_staging_histogram ${ON_CLUSTER
     Sum Float64,
     BucketCounts Array(UInt64),
     ExplicitBounds Array(Float64),
-    Exemplars Nested (
-        FilteredAttributes Map(LowCardinality(String), String),
-        TimeUnix DateTime,
-        Value Float64,
-        SpanId String,
-        TraceId String
-    ),
+    `Exemplars.FilteredAttributes` Array(Map(LowCardinality(String), String)),
+    `Exemplars.TimeUnix` Array(DateTime),
+    `Exemplars.Value` Array(Float64),
+    `Exemplars.SpanId` Array(String),
+    `Exemplars.TraceId` Array(String),
     Flags UInt32,
     Min Float64,
     Max Float64,
@@ -76,10 +135,187 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_staging_histogram ${ON_CLUSTER
 )
 ENGINE = Memory;
 
--- ingest_sink_*: Null tables the processor writes one flush into, with one INSERT.
+CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_staging_exponential_histogram ${ON_CLUSTER} (
+    RequestSeq UInt64,
+    ResourceAttributes Map(LowCardinality(String), String),
+    ResourceSchemaUrl String,
+    ScopeName String,
+    ScopeVersion String,
+    ScopeAttributes Map(LowCardinality(String), String),
+    ScopeDroppedAttrCount UInt32,
+    ScopeSchemaUrl String,
+    ServiceName LowCardinality(String),
+    MetricName LowCardinality(String),
+    MetricDescription String,
+    MetricUnit String,
+    Attributes Map(LowCardinality(String), String),
+    StartTimeUnixNano UInt64,
+    TimeUnixNano UInt64,
+    Count UInt64,
+    Sum Float64,
+    Scale Int32,
+    ZeroCount UInt64,
+    ZeroThreshold Float64,
+    PositiveOffset Int32,
+    PositiveBucketCounts Array(UInt64),
+    NegativeOffset Int32,
+    NegativeBucketCounts Array(UInt64),
+    `Exemplars.FilteredAttributes` Array(Map(LowCardinality(String), String)),
+    `Exemplars.TimeUnix` Array(DateTime),
+    `Exemplars.Value` Array(Float64),
+    `Exemplars.SpanId` Array(String),
+    `Exemplars.TraceId` Array(String),
+    Flags UInt32,
+    Min Float64,
+    Max Float64,
+    HasMin Bool,
+    HasMax Bool,
+    AggregationTemporality Int32,
+    SeriesKey UInt64,
+    RejectReason LowCardinality(String)
+)
+ENGINE = Memory;
+
+CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_staging_summary ${ON_CLUSTER} (
+    RequestSeq UInt64,
+    ResourceAttributes Map(LowCardinality(String), String),
+    ResourceSchemaUrl String,
+    ScopeName String,
+    ScopeVersion String,
+    ScopeAttributes Map(LowCardinality(String), String),
+    ScopeDroppedAttrCount UInt32,
+    ScopeSchemaUrl String,
+    ServiceName LowCardinality(String),
+    MetricName LowCardinality(String),
+    MetricDescription String,
+    MetricUnit String,
+    Attributes Map(LowCardinality(String), String),
+    StartTimeUnixNano UInt64,
+    TimeUnixNano UInt64,
+    Count UInt64,
+    Sum Float64,
+    `ValueAtQuantiles.Quantile` Array(Float64),
+    `ValueAtQuantiles.Value` Array(Float64),
+    Flags UInt32,
+    SeriesKey UInt64,
+    RejectReason LowCardinality(String)
+)
+ENGINE = Memory;
+
+-- ingest_sink_*: Null tables the processor writes a flush into, one INSERT per round.
 -- Materialized views fan each row out to its metric table (when it carries data) and to
--- sloscope_series_state (when it is the series' newest point), so that data and state are
--- written by the same statement and a restart finds them consistent.
+-- sloscope_series_state (when it is the series' newest point), so that the data and the
+-- state it implies are written by one statement and a restart finds them consistent.
+
+CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_sink_gauge ${ON_CLUSTER} (
+    ResourceAttributes Map(LowCardinality(String), String),
+    ResourceSchemaUrl String,
+    ScopeName String,
+    ScopeVersion String,
+    ScopeAttributes Map(LowCardinality(String), String),
+    ScopeDroppedAttrCount UInt32,
+    ScopeSchemaUrl String,
+    ServiceName LowCardinality(String),
+    MetricName LowCardinality(String),
+    MetricDescription String,
+    MetricUnit String,
+    Attributes Map(LowCardinality(String), String),
+    StartTimeUnix DateTime,
+    TimeUnix DateTime,
+    Value Float64,
+    Flags UInt32,
+    `Exemplars.FilteredAttributes` Array(Map(LowCardinality(String), String)),
+    `Exemplars.TimeUnix` Array(DateTime),
+    `Exemplars.Value` Array(Float64),
+    `Exemplars.SpanId` Array(String),
+    `Exemplars.TraceId` Array(String),
+    TimeUnixNano UInt64,
+    StartTimeUnixNano UInt64,
+    SeriesKey UInt64,
+    Emit Bool,
+    IsLatest Bool,
+    Overflow Bool,
+    SourceSeriesKey UInt64,
+    SourceStartTimeUnixNano UInt64
+)
+ENGINE = Null;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.ingest_sink_gauge_data ${ON_CLUSTER}
+TO {db:Identifier}.otel_metrics_gauge AS
+SELECT
+    ResourceAttributes, ResourceSchemaUrl, ScopeName, ScopeVersion, ScopeAttributes,
+    ScopeDroppedAttrCount, ScopeSchemaUrl, ServiceName, MetricName, MetricDescription,
+    MetricUnit, Attributes, StartTimeUnix, TimeUnix, Value,
+    Flags, `Exemplars.FilteredAttributes`, `Exemplars.TimeUnix`, `Exemplars.Value`, `Exemplars.SpanId`,
+    `Exemplars.TraceId`, TimeUnixNano, StartTimeUnixNano, SeriesKey
+FROM {db:Identifier}.ingest_sink_gauge
+WHERE Emit;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.ingest_sink_gauge_state ${ON_CLUSTER}
+TO {db:Identifier}.sloscope_series_state AS
+SELECT
+    ServiceName, MetricName, SourceSeriesKey AS SeriesKey, 'gauge' AS MetricType,
+    TimeUnixNano, SourceStartTimeUnixNano AS StartTimeUnixNano, Overflow
+FROM {db:Identifier}.ingest_sink_gauge
+WHERE IsLatest;
+
+CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_sink_sum ${ON_CLUSTER} (
+    ResourceAttributes Map(LowCardinality(String), String),
+    ResourceSchemaUrl String,
+    ScopeName String,
+    ScopeVersion String,
+    ScopeAttributes Map(LowCardinality(String), String),
+    ScopeDroppedAttrCount UInt32,
+    ScopeSchemaUrl String,
+    ServiceName LowCardinality(String),
+    MetricName LowCardinality(String),
+    MetricDescription String,
+    MetricUnit String,
+    Attributes Map(LowCardinality(String), String),
+    StartTimeUnix DateTime,
+    TimeUnix DateTime,
+    Value Float64,
+    Flags UInt32,
+    `Exemplars.FilteredAttributes` Array(Map(LowCardinality(String), String)),
+    `Exemplars.TimeUnix` Array(DateTime),
+    `Exemplars.Value` Array(Float64),
+    `Exemplars.SpanId` Array(String),
+    `Exemplars.TraceId` Array(String),
+    AggregationTemporality Int32,
+    IsMonotonic Bool,
+    TimeUnixNano UInt64,
+    StartTimeUnixNano UInt64,
+    SeriesKey UInt64,
+    Emit Bool,
+    IsLatest Bool,
+    Overflow Bool,
+    SourceSeriesKey UInt64,
+    SourceStartTimeUnixNano UInt64,
+    SourceValue Float64
+)
+ENGINE = Null;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.ingest_sink_sum_data ${ON_CLUSTER}
+TO {db:Identifier}.otel_metrics_sum AS
+SELECT
+    ResourceAttributes, ResourceSchemaUrl, ScopeName, ScopeVersion, ScopeAttributes,
+    ScopeDroppedAttrCount, ScopeSchemaUrl, ServiceName, MetricName, MetricDescription,
+    MetricUnit, Attributes, StartTimeUnix, TimeUnix, Value,
+    Flags, `Exemplars.FilteredAttributes`, `Exemplars.TimeUnix`, `Exemplars.Value`, `Exemplars.SpanId`,
+    `Exemplars.TraceId`, AggregationTemporality, IsMonotonic, TimeUnixNano, StartTimeUnixNano,
+    SeriesKey
+FROM {db:Identifier}.ingest_sink_sum
+WHERE Emit;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.ingest_sink_sum_state ${ON_CLUSTER}
+TO {db:Identifier}.sloscope_series_state AS
+SELECT
+    ServiceName, MetricName, SourceSeriesKey AS SeriesKey, 'sum' AS MetricType,
+    TimeUnixNano, SourceStartTimeUnixNano AS StartTimeUnixNano, Overflow,
+    SourceValue AS Value
+FROM {db:Identifier}.ingest_sink_sum
+WHERE IsLatest;
+
 CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_sink_histogram ${ON_CLUSTER} (
     ResourceAttributes Map(LowCardinality(String), String),
     ResourceSchemaUrl String,
@@ -99,13 +335,11 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_sink_histogram ${ON_CLUSTER} (
     Sum Float64,
     BucketCounts Array(UInt64),
     ExplicitBounds Array(Float64),
-    Exemplars Nested (
-        FilteredAttributes Map(LowCardinality(String), String),
-        TimeUnix DateTime,
-        Value Float64,
-        SpanId String,
-        TraceId String
-    ),
+    `Exemplars.FilteredAttributes` Array(Map(LowCardinality(String), String)),
+    `Exemplars.TimeUnix` Array(DateTime),
+    `Exemplars.Value` Array(Float64),
+    `Exemplars.SpanId` Array(String),
+    `Exemplars.TraceId` Array(String),
     Flags UInt32,
     Min Float64,
     Max Float64,
@@ -115,7 +349,6 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_sink_histogram ${ON_CLUSTER} (
     SeriesKey UInt64,
     HasMin Bool,
     HasMax Bool,
-    -- what goes to sloscope_series_state
     Emit Bool,
     IsLatest Bool,
     Overflow Bool,
@@ -136,10 +369,11 @@ TO {db:Identifier}.otel_metrics_histogram AS
 SELECT
     ResourceAttributes, ResourceSchemaUrl, ScopeName, ScopeVersion, ScopeAttributes,
     ScopeDroppedAttrCount, ScopeSchemaUrl, ServiceName, MetricName, MetricDescription,
-    MetricUnit, Attributes, StartTimeUnix, TimeUnix, Count, Sum, BucketCounts, ExplicitBounds,
-    `Exemplars.FilteredAttributes`, `Exemplars.TimeUnix`, `Exemplars.Value`, `Exemplars.SpanId`,
-    `Exemplars.TraceId`, Flags, Min, Max, AggregationTemporality,
-    TimeUnixNano, StartTimeUnixNano, SeriesKey, HasMin, HasMax
+    MetricUnit, Attributes, StartTimeUnix, TimeUnix, Count,
+    Sum, BucketCounts, ExplicitBounds, `Exemplars.FilteredAttributes`, `Exemplars.TimeUnix`,
+    `Exemplars.Value`, `Exemplars.SpanId`, `Exemplars.TraceId`, Flags, Min,
+    Max, AggregationTemporality, TimeUnixNano, StartTimeUnixNano, SeriesKey,
+    HasMin, HasMax
 FROM {db:Identifier}.ingest_sink_histogram
 WHERE Emit;
 
@@ -148,7 +382,156 @@ TO {db:Identifier}.sloscope_series_state AS
 SELECT
     ServiceName, MetricName, SourceSeriesKey AS SeriesKey, 'histogram' AS MetricType,
     TimeUnixNano, SourceStartTimeUnixNano AS StartTimeUnixNano, Overflow,
-    SourceCount AS Count, SourceSum AS Sum, SourceBucketCounts AS BucketCounts, ExplicitBounds,
-    SourceMin AS Min, SourceMax AS Max, SourceHasMin AS HasMin, SourceHasMax AS HasMax
+    SourceCount AS Count,
+    SourceSum AS Sum,
+    SourceBucketCounts AS BucketCounts,
+    ExplicitBounds AS ExplicitBounds,
+    SourceMin AS Min,
+    SourceMax AS Max,
+    SourceHasMin AS HasMin,
+    SourceHasMax AS HasMax
 FROM {db:Identifier}.ingest_sink_histogram
+WHERE IsLatest;
+
+CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_sink_exponential_histogram ${ON_CLUSTER} (
+    ResourceAttributes Map(LowCardinality(String), String),
+    ResourceSchemaUrl String,
+    ScopeName String,
+    ScopeVersion String,
+    ScopeAttributes Map(LowCardinality(String), String),
+    ScopeDroppedAttrCount UInt32,
+    ScopeSchemaUrl String,
+    ServiceName LowCardinality(String),
+    MetricName LowCardinality(String),
+    MetricDescription String,
+    MetricUnit String,
+    Attributes Map(LowCardinality(String), String),
+    StartTimeUnix DateTime,
+    TimeUnix DateTime,
+    Count UInt64,
+    Sum Float64,
+    Scale Int32,
+    ZeroCount UInt64,
+    PositiveOffset Int32,
+    PositiveBucketCounts Array(UInt64),
+    NegativeOffset Int32,
+    NegativeBucketCounts Array(UInt64),
+    `Exemplars.FilteredAttributes` Array(Map(LowCardinality(String), String)),
+    `Exemplars.TimeUnix` Array(DateTime),
+    `Exemplars.Value` Array(Float64),
+    `Exemplars.SpanId` Array(String),
+    `Exemplars.TraceId` Array(String),
+    Flags UInt32,
+    Min Float64,
+    Max Float64,
+    AggregationTemporality Int32,
+    TimeUnixNano UInt64,
+    StartTimeUnixNano UInt64,
+    SeriesKey UInt64,
+    ZeroThreshold Float64,
+    HasMin Bool,
+    HasMax Bool,
+    Emit Bool,
+    IsLatest Bool,
+    Overflow Bool,
+    SourceSeriesKey UInt64,
+    SourceStartTimeUnixNano UInt64,
+    SourceCount UInt64,
+    SourceSum Float64,
+    SourceScale Int32,
+    SourceZeroCount UInt64,
+    SourcePositiveOffset Int32,
+    SourcePositiveBucketCounts Array(UInt64),
+    SourceNegativeOffset Int32,
+    SourceNegativeBucketCounts Array(UInt64),
+    SourceMin Float64,
+    SourceMax Float64,
+    SourceHasMin Bool,
+    SourceHasMax Bool
+)
+ENGINE = Null;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.ingest_sink_exponential_histogram_data ${ON_CLUSTER}
+TO {db:Identifier}.otel_metrics_exponential_histogram AS
+SELECT
+    ResourceAttributes, ResourceSchemaUrl, ScopeName, ScopeVersion, ScopeAttributes,
+    ScopeDroppedAttrCount, ScopeSchemaUrl, ServiceName, MetricName, MetricDescription,
+    MetricUnit, Attributes, StartTimeUnix, TimeUnix, Count,
+    Sum, Scale, ZeroCount, PositiveOffset, PositiveBucketCounts,
+    NegativeOffset, NegativeBucketCounts, `Exemplars.FilteredAttributes`, `Exemplars.TimeUnix`, `Exemplars.Value`,
+    `Exemplars.SpanId`, `Exemplars.TraceId`, Flags, Min, Max,
+    AggregationTemporality, TimeUnixNano, StartTimeUnixNano, SeriesKey, ZeroThreshold,
+    HasMin, HasMax
+FROM {db:Identifier}.ingest_sink_exponential_histogram
+WHERE Emit;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.ingest_sink_exponential_histogram_state ${ON_CLUSTER}
+TO {db:Identifier}.sloscope_series_state AS
+SELECT
+    ServiceName, MetricName, SourceSeriesKey AS SeriesKey, 'exponential_histogram' AS MetricType,
+    TimeUnixNano, SourceStartTimeUnixNano AS StartTimeUnixNano, Overflow,
+    SourceCount AS Count,
+    SourceSum AS Sum,
+    SourceScale AS Scale,
+    SourceZeroCount AS ZeroCount,
+    ZeroThreshold AS ZeroThreshold,
+    SourcePositiveOffset AS PositiveOffset,
+    SourcePositiveBucketCounts AS PositiveBucketCounts,
+    SourceNegativeOffset AS NegativeOffset,
+    SourceNegativeBucketCounts AS NegativeBucketCounts,
+    SourceMin AS Min,
+    SourceMax AS Max,
+    SourceHasMin AS HasMin,
+    SourceHasMax AS HasMax
+FROM {db:Identifier}.ingest_sink_exponential_histogram
+WHERE IsLatest;
+
+CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_sink_summary ${ON_CLUSTER} (
+    ResourceAttributes Map(LowCardinality(String), String),
+    ResourceSchemaUrl String,
+    ScopeName String,
+    ScopeVersion String,
+    ScopeAttributes Map(LowCardinality(String), String),
+    ScopeDroppedAttrCount UInt32,
+    ScopeSchemaUrl String,
+    ServiceName LowCardinality(String),
+    MetricName LowCardinality(String),
+    MetricDescription String,
+    MetricUnit String,
+    Attributes Map(LowCardinality(String), String),
+    StartTimeUnix DateTime,
+    TimeUnix DateTime,
+    Count UInt64,
+    Sum Float64,
+    `ValueAtQuantiles.Quantile` Array(Float64),
+    `ValueAtQuantiles.Value` Array(Float64),
+    Flags UInt32,
+    TimeUnixNano UInt64,
+    StartTimeUnixNano UInt64,
+    SeriesKey UInt64,
+    Emit Bool,
+    IsLatest Bool,
+    Overflow Bool,
+    SourceSeriesKey UInt64,
+    SourceStartTimeUnixNano UInt64
+)
+ENGINE = Null;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.ingest_sink_summary_data ${ON_CLUSTER}
+TO {db:Identifier}.otel_metrics_summary AS
+SELECT
+    ResourceAttributes, ResourceSchemaUrl, ScopeName, ScopeVersion, ScopeAttributes,
+    ScopeDroppedAttrCount, ScopeSchemaUrl, ServiceName, MetricName, MetricDescription,
+    MetricUnit, Attributes, StartTimeUnix, TimeUnix, Count,
+    Sum, `ValueAtQuantiles.Quantile`, `ValueAtQuantiles.Value`, Flags, TimeUnixNano,
+    StartTimeUnixNano, SeriesKey
+FROM {db:Identifier}.ingest_sink_summary
+WHERE Emit;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.ingest_sink_summary_state ${ON_CLUSTER}
+TO {db:Identifier}.sloscope_series_state AS
+SELECT
+    ServiceName, MetricName, SourceSeriesKey AS SeriesKey, 'summary' AS MetricType,
+    TimeUnixNano, SourceStartTimeUnixNano AS StartTimeUnixNano, Overflow
+FROM {db:Identifier}.ingest_sink_summary
 WHERE IsLatest;

@@ -1,11 +1,10 @@
--- Writes one round of the valid histogram points staged for a flush: the earliest
--- point of each series that is newer than the series' watermark. The sink fans each row
--- out to otel_metrics_histogram and sloscope_series_state; a series with several points
--- in one flush takes as many rounds (the caller runs them in order).
+-- Writes one round of the valid histogram points staged for a flush: the round-th
+-- point in time of each series ({round}), unless it is not newer than the series'
+-- watermark (the newest time stored: it is then a retry or a duplicate). The sink fans
+-- each row out to otel_metrics_histogram and sloscope_series_state; a series with several
+-- points in one flush takes as many rounds (the caller runs them in order).
 --
 -- For a point and the previous point of its series (from sloscope_series_state):
---   * a point at or before the watermark (the newest time stored) is a retry or a
---     duplicate and is never selected;
 --   * a delta point is stored as it is;
 --   * a cumulative point becomes the delta from the previous point of its stream. A new
 --     start time, a lower count or bucket, or changed bounds is a reset: the point's own
@@ -13,7 +12,7 @@
 --     to its time) the point only re-bases the stream. A zero delta stores no row.
 -- Series new to a metric beyond {series_limit} are written to the overflow series
 -- (attributes {'otel.metric.overflow': 'true'}) and stay there.
--- Parameters: db, staging, sink, state, series_limit.
+-- Parameters: db, staging, sink, state, series_limit, round (1, 2, ...).
 INSERT INTO {db:Identifier}.{sink:Identifier}
 WITH
     metric_state AS MATERIALIZED (
@@ -41,11 +40,22 @@ WITH
         WHERE SeriesKey IN (SELECT SeriesKey FROM {db:Identifier}.{staging:Identifier})
     ),
     round AS (
-        SELECT SeriesKey, min(TimeUnixNano) AS TimeUnixNano
-        FROM {db:Identifier}.{staging:Identifier} AS staged
-        LEFT JOIN known USING (SeriesKey)
-        WHERE RejectReason = '' AND staged.TimeUnixNano > PrevTime
-        GROUP BY SeriesKey
+        -- The round-th point in time of each series in this flush; the same rows whatever
+        -- is already stored, so that a retried round carries the same deduplication token
+        -- for the same rows.
+        SELECT SeriesKey, TimeUnixNano
+        FROM (
+            SELECT
+                SeriesKey,
+                TimeUnixNano,
+                row_number() OVER (PARTITION BY SeriesKey ORDER BY TimeUnixNano) AS PointRank
+            FROM (
+                SELECT DISTINCT SeriesKey, TimeUnixNano
+                FROM {db:Identifier}.{staging:Identifier}
+                WHERE RejectReason = ''
+            )
+        )
+        WHERE PointRank = {round:UInt32}
     ),
     new_series AS (
         SELECT
@@ -81,7 +91,7 @@ WITH
         INNER JOIN round USING (SeriesKey, TimeUnixNano)
         LEFT JOIN known USING (SeriesKey)
         LEFT JOIN new_series USING (SeriesKey)
-        WHERE RejectReason = ''
+        WHERE RejectReason = '' AND TimeUnixNano > PrevTime
         LIMIT 1 BY SeriesKey
     )
 SELECT

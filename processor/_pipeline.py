@@ -1,0 +1,171 @@
+"""The write path of one flush: OTLP request bytes in, rows in the store out.
+
+ClickHouse does the work (DESIGN.md section 7): the requests of a flush are written as
+length-delimited ``Envelope`` messages, each tagged with its request's sequence number,
+and for every metric type present
+
+1. ``stage_<type>.sql`` parses them with the ``Protobuf`` format, flattens resource,
+   scope, metric and point, validates every point and fills ``ingest_staging_<type>``;
+2. ``rejections.sql`` reports the rejected points per request and reason;
+3. ``write_<type>.sql`` writes the valid points, one round per point of a series in this
+   flush, through ``ingest_sink_<type>``, whose views fill the metric table and
+   ``sloscope_series_state`` in the same statement.
+
+A flush can be retried as a whole: the staging tables are refilled from the same bytes,
+each round's rows are the same and carry the same ``insert_deduplication_token``, and
+points already stored are behind their series' watermark.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from google.protobuf.internal.encoder import _VarintBytes
+
+from processor import _sql
+from processor._otlp_schema import REQUEST_SEQ_FIELD_NUMBER, proto_schema
+from processor._structures import structure_for
+from processor._types import MetricType
+from processor.store import SERIES_STATE_TABLE, Store
+
+logger = logging.getLogger(__name__)
+
+_FUNCTIONS = (
+    "function_scalar_text",
+    "function_scalar_json",
+    "function_value_text",
+    "function_attributes",
+    "function_attributes_oversized",
+    "function_exp_downscaled",
+)
+_REQUEST_SEQ_TAG = _VarintBytes(REQUEST_SEQ_FIELD_NUMBER << 3)
+
+
+def staging_table(metric_type: MetricType) -> str:
+    return f"ingest_staging_{metric_type.value}"
+
+
+def sink_table(metric_type: MetricType) -> str:
+    return f"ingest_sink_{metric_type.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What a point may carry before it is rejected, and how many series a metric may have."""
+
+    series_limit: int = 10_000
+    max_attributes: int = 128
+    max_attribute_bytes: int = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRequest:
+    """One accepted OTLP request waiting in a batch: its bytes and its points per type."""
+
+    seq: int
+    payload: bytes
+    points: Mapping[MetricType, int]
+
+    @property
+    def total_points(self) -> int:
+        return sum(self.points.values())
+
+
+@dataclass(slots=True)
+class FlushResult:
+    """What one flush did: rejected points per request (with reasons) and rows stored."""
+
+    rejected: dict[int, Counter[str]] = field(default_factory=dict)
+    points: int = 0
+    bytes: int = 0
+
+    def rejected_points(self, seq: int) -> int:
+        return sum(self.rejected.get(seq, Counter()).values())
+
+
+class Pipeline:
+    """Runs flushes against one store. Not thread-safe: one flush at a time."""
+
+    def __init__(self, store: Store, limits: Limits, spool_dir: Path) -> None:
+        self._store = store
+        self._limits = limits
+        self._spool_dir = spool_dir
+        self._source = _sql.FILE_SOURCE if store.embedded else _sql.INPUT_SOURCE
+
+    def prepare(self) -> None:
+        """Create the SQL functions and empty the staging tables a crash may have left."""
+        if not self._store.embedded:
+            raise NotImplementedError("ingest into a ClickHouse server is not supported yet")
+        self._spool_dir.mkdir(parents=True, exist_ok=True)
+        for name in _FUNCTIONS:
+            self._store.command(_sql.statement(name))
+        for metric_type in MetricType:
+            self._truncate(metric_type)
+
+    def flush(self, token: str, requests: Sequence[BatchRequest]) -> FlushResult:
+        """Store the points of ``requests``; ``token`` names this batch across retries."""
+        present = [t for t in MetricType if any(r.points.get(t) for r in requests)]
+        result = FlushResult(points=sum(r.total_points for r in requests))
+        if not present:
+            return result
+        path = self._spool_dir / f"batch-{token}.bin"
+        result.bytes = _write_envelopes(path, requests)
+        try:
+            for metric_type in present:
+                self._flush_type(metric_type, token, path, result)
+        finally:
+            path.unlink(missing_ok=True)
+        return result
+
+    def _flush_type(self, metric_type: MetricType, token: str, path: Path, result: FlushResult) -> None:
+        staging = staging_table(metric_type)
+        self._truncate(metric_type)
+        self._store.command(
+            _sql.stage_statement(metric_type.value, self._source),
+            {
+                "staging": staging,
+                "path": str(path),
+                "structure": structure_for(metric_type),
+                "schema": proto_schema(),
+                "max_attributes": self._limits.max_attributes,
+                "max_attribute_bytes": self._limits.max_attribute_bytes,
+            },
+        )
+        for seq, reason, points in self._store.query(_sql.statement("rejections"), {"staging": staging}):
+            result.rejected.setdefault(seq, Counter())[reason] += points
+        rounds = self._store.query(_sql.statement("rounds"), {"staging": staging})[0][0] or 0
+        for round_number in range(1, rounds + 1):
+            self._store.command(
+                _sql.statement(f"write_{metric_type.value}"),
+                {
+                    "staging": staging,
+                    "sink": sink_table(metric_type),
+                    "state": SERIES_STATE_TABLE,
+                    "series_limit": self._limits.series_limit,
+                    "round": round_number,
+                },
+                settings={
+                    "insert_deduplication_token": f"{token}-{metric_type.value}-{round_number}",
+                    "deduplicate_blocks_in_dependent_materialized_views": 1,
+                },
+            )
+        self._truncate(metric_type)
+
+    def _truncate(self, metric_type: MetricType) -> None:
+        self._store.command("TRUNCATE TABLE {db:Identifier}.{staging:Identifier}", {"staging": staging_table(metric_type)})
+
+
+def _write_envelopes(path: Path, requests: Sequence[BatchRequest]) -> int:
+    """Write each request as a length-delimited Envelope tagged with its sequence number."""
+    with path.open("wb") as out:
+        written = 0
+        for request in requests:
+            tagged = request.payload + _REQUEST_SEQ_TAG + _VarintBytes(request.seq)
+            chunk = _VarintBytes(len(tagged)) + tagged
+            out.write(chunk)
+            written += len(chunk)
+    return written

@@ -1,0 +1,30 @@
+"""SQL statements kept in ``processor/sql/*.sql``, loaded once by name."""
+
+from __future__ import annotations
+
+import functools
+import string
+from pathlib import Path
+
+# How the stage statements read a batch: from a file the embedded engine can open, or
+# from the data sent along with the INSERT to a server. Fixed texts, never from input.
+FILE_SOURCE = "file({path:String}, 'Protobuf', {structure:String})"
+INPUT_SOURCE = "input({structure:String})"
+_FOLDER = Path(__file__).parent / "sql"
+
+
+@functools.cache
+def statement(name: str) -> str:
+    """The text of ``processor/sql/<name>.sql``."""
+    return (_FOLDER / f"{name}.sql").read_text()
+
+
+@functools.cache
+def stage_statement(metric_type_value: str, source: str) -> str:
+    """``stage_<type>.sql`` with its batch source filled in."""
+    return string.Template(statement(f"stage_{metric_type_value}")).substitute(SOURCE=source)
+
+
+def statement_names() -> list[str]:
+    """Every statement shipped, by name."""
+    return sorted(path.stem for path in _FOLDER.glob("*.sql"))

@@ -1,0 +1,101 @@
+-- Flattens a batch of OTLP requests (length-delimited Envelope messages read from
+-- ${SOURCE}) into one staging row per exponential histogram data point, with the reason the point is
+-- rejected ('' when it is valid). Resource and scope columns are computed once per
+-- scope, before the points are unrolled.
+-- Parameters: db, staging, schema (the OTLP .proto text), max_attributes,
+-- max_attribute_bytes; and the source's: path and structure (file) or structure (input).
+INSERT INTO {db:Identifier}.{staging:Identifier}
+SELECT
+    RequestSeq,
+    ResourceAttributes,
+    ResourceSchemaUrl,
+    ScopeName,
+    ScopeVersion,
+    ScopeAttributes,
+    ScopeDroppedAttrCount,
+    ScopeSchemaUrl,
+    ServiceName,
+    metric.name AS MetricName,
+    metric.description AS MetricDescription,
+    metric.unit AS MetricUnit,
+    sloscope_otlp_attributes(point.attributes) AS Attributes,
+    point.start_time_unix_nano AS StartTimeUnixNano,
+    point.time_unix_nano AS TimeUnixNano,
+    point.count AS Count,
+    point.sum AS Sum,
+    point.scale AS Scale,
+    point.zero_count AS ZeroCount,
+    point.zero_threshold AS ZeroThreshold,
+    point.positive.offset AS PositiveOffset,
+    point.positive.bucket_counts AS PositiveBucketCounts,
+    point.negative.offset AS NegativeOffset,
+    point.negative.bucket_counts AS NegativeBucketCounts,
+    arrayMap(e -> sloscope_otlp_attributes(e.filtered_attributes), point.exemplars) AS `Exemplars.FilteredAttributes`,
+    arrayMap(e -> toDateTime(intDiv(e.time_unix_nano, 1000000000)), point.exemplars) AS `Exemplars.TimeUnix`,
+    arrayMap(e -> if(e.value = 'as_int', toFloat64(e.as_int), e.as_double), point.exemplars) AS `Exemplars.Value`,
+    arrayMap(e -> lower(hex(e.span_id)), point.exemplars) AS `Exemplars.SpanId`,
+    arrayMap(e -> lower(hex(e.trace_id)), point.exemplars) AS `Exemplars.TraceId`,
+    point.flags AS Flags,
+    point.min AS Min,
+    point.max AS Max,
+    point._min = 'min' AS HasMin,
+    point._max = 'max' AS HasMax,
+    metric.exponential_histogram.aggregation_temporality AS AggregationTemporality,
+    cityHash64(ScopeKey, MetricName, Attributes) AS SeriesKey,
+    multiIf(
+        point.time_unix_nano = 0, 'timestamp missing',
+        point.time_unix_nano >= 4294967296000000000, 'timestamp out of range',
+        point.start_time_unix_nano > point.time_unix_nano, 'start after time',
+        AggregationTemporality NOT IN (1, 2), 'temporality unspecified',
+        ScopeOversized
+            OR sloscope_otlp_attributes_oversized(point.attributes, {max_attributes:UInt32}, {max_attribute_bytes:UInt32}),
+            'attributes over limit',
+        bitAnd(point.flags, 1) = 1, '',
+        point.scale < -10 OR point.scale > 20, 'scale out of range',
+        -- base^index must stay a finite double: |index| * 2^-scale < 1023
+        greatest(abs(point.positive.offset), abs(point.positive.offset + length(point.positive.bucket_counts)),
+                 abs(point.negative.offset), abs(point.negative.offset + length(point.negative.bucket_counts)))
+            >= 1023 * exp2(point.scale),
+            'bucket index out of range',
+        point.count >= 9223372036854775808
+            OR arrayMax(point.positive.bucket_counts) >= 9223372036854775808
+            OR arrayMax(point.negative.bucket_counts) >= 9223372036854775808
+            OR point.zero_count >= 9223372036854775808,
+            'negative count',
+        point.zero_count + arraySum(point.positive.bucket_counts) + arraySum(point.negative.bucket_counts) != point.count,
+            'count differs from bucket sum',
+        NOT isFinite(point.zero_threshold) OR point.zero_threshold < 0
+            OR (point._sum = 'sum' AND NOT isFinite(point.sum))
+            OR (point._min = 'min' AND NOT isFinite(point.min))
+            OR (point._max = 'max' AND NOT isFinite(point.max)),
+            'non-finite value',
+        ''
+    ) AS RejectReason
+FROM
+(
+    SELECT
+        request_seq AS RequestSeq,
+        sloscope_otlp_attributes(resource_metrics.resource.attributes) AS ResourceAttributes,
+        resource_metrics.schema_url AS ResourceSchemaUrl,
+        scope_metrics.scope.name AS ScopeName,
+        scope_metrics.scope.version AS ScopeVersion,
+        sloscope_otlp_attributes(scope_metrics.scope.attributes) AS ScopeAttributes,
+        scope_metrics.scope.dropped_attributes_count AS ScopeDroppedAttrCount,
+        scope_metrics.schema_url AS ScopeSchemaUrl,
+        ResourceAttributes['service.name'] AS ServiceName,
+        cityHash64(ResourceAttributes, ScopeName, ScopeVersion) AS ScopeKey,
+        sloscope_otlp_attributes_oversized(resource_metrics.resource.attributes, {max_attributes:UInt32}, {max_attribute_bytes:UInt32})
+            OR sloscope_otlp_attributes_oversized(scope_metrics.scope.attributes, {max_attributes:UInt32}, {max_attribute_bytes:UInt32})
+            AS ScopeOversized,
+        scope_metrics.metrics AS metrics
+    FROM ${SOURCE}
+    ARRAY JOIN resource_metrics
+    ARRAY JOIN resource_metrics.scope_metrics AS scope_metrics
+)
+ARRAY JOIN metrics AS metric
+ARRAY JOIN metric.exponential_histogram.data_points AS point
+SETTINGS
+    format_schema = {schema:String},
+    format_schema_source = 'string',
+    format_schema_message_name = 'Envelope',
+    input_format_protobuf_oneof_presence = 1

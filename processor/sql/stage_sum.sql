@@ -1,0 +1,74 @@
+-- Flattens a batch of OTLP requests (length-delimited Envelope messages read from
+-- ${SOURCE}) into one staging row per sum data point, with the reason the point is
+-- rejected ('' when it is valid). Resource and scope columns are computed once per
+-- scope, before the points are unrolled.
+-- Parameters: db, staging, schema (the OTLP .proto text), max_attributes,
+-- max_attribute_bytes; and the source's: path and structure (file) or structure (input).
+INSERT INTO {db:Identifier}.{staging:Identifier}
+SELECT
+    RequestSeq,
+    ResourceAttributes,
+    ResourceSchemaUrl,
+    ScopeName,
+    ScopeVersion,
+    ScopeAttributes,
+    ScopeDroppedAttrCount,
+    ScopeSchemaUrl,
+    ServiceName,
+    metric.name AS MetricName,
+    metric.description AS MetricDescription,
+    metric.unit AS MetricUnit,
+    sloscope_otlp_attributes(point.attributes) AS Attributes,
+    point.start_time_unix_nano AS StartTimeUnixNano,
+    point.time_unix_nano AS TimeUnixNano,
+    if(point.value = 'as_int', toFloat64(point.as_int), point.as_double) AS Value,
+    point.flags AS Flags,
+    arrayMap(e -> sloscope_otlp_attributes(e.filtered_attributes), point.exemplars) AS `Exemplars.FilteredAttributes`,
+    arrayMap(e -> toDateTime(intDiv(e.time_unix_nano, 1000000000)), point.exemplars) AS `Exemplars.TimeUnix`,
+    arrayMap(e -> if(e.value = 'as_int', toFloat64(e.as_int), e.as_double), point.exemplars) AS `Exemplars.Value`,
+    arrayMap(e -> lower(hex(e.span_id)), point.exemplars) AS `Exemplars.SpanId`,
+    arrayMap(e -> lower(hex(e.trace_id)), point.exemplars) AS `Exemplars.TraceId`,
+    metric.sum.aggregation_temporality AS AggregationTemporality,
+    metric.sum.is_monotonic AS IsMonotonic,
+    cityHash64(ScopeKey, MetricName, Attributes) AS SeriesKey,
+    multiIf(
+        point.time_unix_nano = 0, 'timestamp missing',
+        point.time_unix_nano >= 4294967296000000000, 'timestamp out of range',
+        point.start_time_unix_nano > point.time_unix_nano, 'start after time',
+        AggregationTemporality NOT IN (1, 2), 'temporality unspecified',
+        ScopeOversized
+            OR sloscope_otlp_attributes_oversized(point.attributes, {max_attributes:UInt32}, {max_attribute_bytes:UInt32}),
+            'attributes over limit',
+        bitAnd(point.flags, 1) = 1, '',
+        NOT isFinite(Value), 'non-finite value',
+        IsMonotonic AND Value < 0, 'negative count',
+        ''
+    ) AS RejectReason
+FROM
+(
+    SELECT
+        request_seq AS RequestSeq,
+        sloscope_otlp_attributes(resource_metrics.resource.attributes) AS ResourceAttributes,
+        resource_metrics.schema_url AS ResourceSchemaUrl,
+        scope_metrics.scope.name AS ScopeName,
+        scope_metrics.scope.version AS ScopeVersion,
+        sloscope_otlp_attributes(scope_metrics.scope.attributes) AS ScopeAttributes,
+        scope_metrics.scope.dropped_attributes_count AS ScopeDroppedAttrCount,
+        scope_metrics.schema_url AS ScopeSchemaUrl,
+        ResourceAttributes['service.name'] AS ServiceName,
+        cityHash64(ResourceAttributes, ScopeName, ScopeVersion) AS ScopeKey,
+        sloscope_otlp_attributes_oversized(resource_metrics.resource.attributes, {max_attributes:UInt32}, {max_attribute_bytes:UInt32})
+            OR sloscope_otlp_attributes_oversized(scope_metrics.scope.attributes, {max_attributes:UInt32}, {max_attribute_bytes:UInt32})
+            AS ScopeOversized,
+        scope_metrics.metrics AS metrics
+    FROM ${SOURCE}
+    ARRAY JOIN resource_metrics
+    ARRAY JOIN resource_metrics.scope_metrics AS scope_metrics
+)
+ARRAY JOIN metrics AS metric
+ARRAY JOIN metric.sum.data_points AS point
+SETTINGS
+    format_schema = {schema:String},
+    format_schema_source = 'string',
+    format_schema_message_name = 'Envelope',
+    input_format_protobuf_oneof_presence = 1

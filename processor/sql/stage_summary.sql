@@ -1,0 +1,75 @@
+-- Flattens a batch of OTLP requests (length-delimited Envelope messages read from
+-- ${SOURCE}) into one staging row per summary data point, with the reason the point is
+-- rejected ('' when it is valid). Resource and scope columns are computed once per
+-- scope, before the points are unrolled.
+-- Parameters: db, staging, schema (the OTLP .proto text), max_attributes,
+-- max_attribute_bytes; and the source's: path and structure (file) or structure (input).
+INSERT INTO {db:Identifier}.{staging:Identifier}
+SELECT
+    RequestSeq,
+    ResourceAttributes,
+    ResourceSchemaUrl,
+    ScopeName,
+    ScopeVersion,
+    ScopeAttributes,
+    ScopeDroppedAttrCount,
+    ScopeSchemaUrl,
+    ServiceName,
+    metric.name AS MetricName,
+    metric.description AS MetricDescription,
+    metric.unit AS MetricUnit,
+    sloscope_otlp_attributes(point.attributes) AS Attributes,
+    point.start_time_unix_nano AS StartTimeUnixNano,
+    point.time_unix_nano AS TimeUnixNano,
+    point.count AS Count,
+    point.sum AS Sum,
+    arrayMap(q -> q.quantile, point.quantile_values) AS `ValueAtQuantiles.Quantile`,
+    arrayMap(q -> q.value, point.quantile_values) AS `ValueAtQuantiles.Value`,
+    point.flags AS Flags,
+    cityHash64(ScopeKey, MetricName, Attributes) AS SeriesKey,
+    multiIf(
+        point.time_unix_nano = 0, 'timestamp missing',
+        point.time_unix_nano >= 4294967296000000000, 'timestamp out of range',
+        point.start_time_unix_nano > point.time_unix_nano, 'start after time',
+        ScopeOversized
+            OR sloscope_otlp_attributes_oversized(point.attributes, {max_attributes:UInt32}, {max_attribute_bytes:UInt32}),
+            'attributes over limit',
+        bitAnd(point.flags, 1) = 1, '',
+        point.count >= 9223372036854775808, 'negative count',
+        NOT isFinite(point.sum)
+            OR NOT isFinite(arraySum(arrayMap(q -> q.value, point.quantile_values))),
+            'non-finite value',
+        arrayExists(q -> q.quantile < 0 OR q.quantile > 1 OR q.value < 0, point.quantile_values)
+            OR arrayExists((lower, upper) -> upper.quantile <= lower.quantile,
+                arrayPopBack(point.quantile_values), arrayPopFront(point.quantile_values)),
+            'invalid quantiles',
+        ''
+    ) AS RejectReason
+FROM
+(
+    SELECT
+        request_seq AS RequestSeq,
+        sloscope_otlp_attributes(resource_metrics.resource.attributes) AS ResourceAttributes,
+        resource_metrics.schema_url AS ResourceSchemaUrl,
+        scope_metrics.scope.name AS ScopeName,
+        scope_metrics.scope.version AS ScopeVersion,
+        sloscope_otlp_attributes(scope_metrics.scope.attributes) AS ScopeAttributes,
+        scope_metrics.scope.dropped_attributes_count AS ScopeDroppedAttrCount,
+        scope_metrics.schema_url AS ScopeSchemaUrl,
+        ResourceAttributes['service.name'] AS ServiceName,
+        cityHash64(ResourceAttributes, ScopeName, ScopeVersion) AS ScopeKey,
+        sloscope_otlp_attributes_oversized(resource_metrics.resource.attributes, {max_attributes:UInt32}, {max_attribute_bytes:UInt32})
+            OR sloscope_otlp_attributes_oversized(scope_metrics.scope.attributes, {max_attributes:UInt32}, {max_attribute_bytes:UInt32})
+            AS ScopeOversized,
+        scope_metrics.metrics AS metrics
+    FROM ${SOURCE}
+    ARRAY JOIN resource_metrics
+    ARRAY JOIN resource_metrics.scope_metrics AS scope_metrics
+)
+ARRAY JOIN metrics AS metric
+ARRAY JOIN metric.summary.data_points AS point
+SETTINGS
+    format_schema = {schema:String},
+    format_schema_source = 'string',
+    format_schema_message_name = 'Envelope',
+    input_format_protobuf_oneof_presence = 1

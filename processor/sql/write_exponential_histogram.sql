@@ -1,0 +1,174 @@
+-- Writes one round of the valid exponential histogram points staged for a flush: the round-th
+-- point in time of each series ({round}), unless it is not newer than the series'
+-- watermark (the newest time stored: it is then a retry or a duplicate). The sink fans
+-- each row out to otel_metrics_exponential_histogram and sloscope_series_state; a series with several
+-- points in one flush takes as many rounds (the caller runs them in order).
+-- A delta point is stored as it is. A cumulative point becomes the delta from the
+-- previous point of its stream, both downscaled to the smaller of their scales (exact:
+-- downscaling merges whole buckets). A new start time, a lower count, zero count or
+-- bucket, or a changed zero threshold is a reset: the point's own values are the delta,
+-- from its start time, or it only re-bases the stream when its start is unknown.
+-- Series new to a metric beyond {series_limit} are written to the overflow series
+-- (attributes {'otel.metric.overflow': 'true'}) and stay there.
+-- Parameters: db, staging, sink, state, series_limit, round (1, 2, ...).
+INSERT INTO {db:Identifier}.{sink:Identifier}
+WITH
+    metric_state AS MATERIALIZED (
+        SELECT *
+        FROM {db:Identifier}.{state:Identifier} FINAL
+        WHERE (ServiceName, MetricName) IN (
+            SELECT DISTINCT ServiceName, MetricName FROM {db:Identifier}.{staging:Identifier}
+        )
+    ),
+    known AS MATERIALIZED (
+        SELECT
+            SeriesKey,
+            TimeUnixNano AS PrevTime,
+            StartTimeUnixNano AS PrevStart,
+            Overflow AS PrevOverflow,
+            Count AS PrevCount,
+            Sum AS PrevSum,
+            Scale AS PrevScale,
+            ZeroCount AS PrevZeroCount,
+            ZeroThreshold AS PrevZeroThreshold,
+            PositiveOffset AS PrevPositiveOffset,
+            PositiveBucketCounts AS PrevPositiveBuckets,
+            NegativeOffset AS PrevNegativeOffset,
+            NegativeBucketCounts AS PrevNegativeBuckets,
+            Min AS PrevMin,
+            Max AS PrevMax,
+            HasMin AS PrevHasMin,
+            HasMax AS PrevHasMax
+        FROM metric_state
+        WHERE SeriesKey IN (SELECT SeriesKey FROM {db:Identifier}.{staging:Identifier})
+    ),
+    round AS (
+        -- The round-th point in time of each series in this flush; the same rows whatever
+        -- is already stored, so that a retried round carries the same deduplication token
+        -- for the same rows.
+        SELECT SeriesKey, TimeUnixNano
+        FROM (
+            SELECT
+                SeriesKey,
+                TimeUnixNano,
+                row_number() OVER (PARTITION BY SeriesKey ORDER BY TimeUnixNano) AS PointRank
+            FROM (
+                SELECT DISTINCT SeriesKey, TimeUnixNano
+                FROM {db:Identifier}.{staging:Identifier}
+                WHERE RejectReason = ''
+            )
+        )
+        WHERE PointRank = {round:UInt32}
+    ),
+    new_series AS (
+        SELECT
+            SeriesKey,
+            AdmittedSeries + row_number() OVER (PARTITION BY ServiceName, MetricName ORDER BY SeriesKey)
+                > {series_limit:UInt64} AS NewOverflow
+        FROM (
+            SELECT DISTINCT ServiceName, MetricName, SeriesKey
+            FROM {db:Identifier}.{staging:Identifier}
+            WHERE SeriesKey NOT IN (SELECT SeriesKey FROM known)
+        ) AS unseen
+        LEFT JOIN (
+            SELECT ServiceName, MetricName, countIf(NOT Overflow) AS AdmittedSeries
+            FROM metric_state
+            GROUP BY ServiceName, MetricName
+        ) AS admitted USING (ServiceName, MetricName)
+    ),
+    points AS (
+        SELECT
+            *,
+            PrevTime > 0 AS HasPrevious,
+            if(HasPrevious, PrevOverflow, NewOverflow) AS IsOverflow,
+            AggregationTemporality = 2 AS IsCumulative,
+            least(Scale, PrevScale) AS CommonScale,
+            mapSubtract(
+                sloscope_exp_downscaled(PositiveOffset, PositiveBucketCounts, Scale - CommonScale),
+                sloscope_exp_downscaled(PrevPositiveOffset, PrevPositiveBuckets, PrevScale - CommonScale)
+            ) AS PositiveDelta,
+            mapSubtract(
+                sloscope_exp_downscaled(NegativeOffset, NegativeBucketCounts, Scale - CommonScale),
+                sloscope_exp_downscaled(PrevNegativeOffset, PrevNegativeBuckets, PrevScale - CommonScale)
+            ) AS NegativeDelta,
+            IsCumulative AND HasPrevious
+                AND StartTimeUnixNano = PrevStart
+                AND Count >= PrevCount
+                AND ZeroCount >= PrevZeroCount
+                AND ZeroThreshold = PrevZeroThreshold
+                AND NOT arrayExists(count -> count < 0, PositiveDelta.2)
+                AND NOT arrayExists(count -> count < 0, NegativeDelta.2)
+                AS IsContinuation,
+            mapPopulateSeries(PositiveDelta.1, PositiveDelta.2) AS PositiveDense,
+            mapPopulateSeries(NegativeDelta.1, NegativeDelta.2) AS NegativeDense,
+            StartTimeUnixNano > 0 AND StartTimeUnixNano < TimeUnixNano AS HasKnownStart
+        FROM {db:Identifier}.{staging:Identifier}
+        INNER JOIN round USING (SeriesKey, TimeUnixNano)
+        LEFT JOIN known USING (SeriesKey)
+        LEFT JOIN new_series USING (SeriesKey)
+        WHERE RejectReason = '' AND TimeUnixNano > PrevTime
+        LIMIT 1 BY SeriesKey
+    )
+SELECT
+    ResourceAttributes,
+    ResourceSchemaUrl,
+    ScopeName,
+    ScopeVersion,
+    ScopeAttributes,
+    ScopeDroppedAttrCount,
+    ScopeSchemaUrl,
+    ServiceName,
+    MetricName,
+    MetricDescription,
+    MetricUnit,
+    if(IsOverflow, map('otel.metric.overflow', 'true'), Attributes) AS StoredAttributes,
+    toDateTime(intDiv(StoredStart, 1000000000)) AS StartTimeUnix,
+    toDateTime(intDiv(TimeUnixNano, 1000000000)) AS TimeUnix,
+    if(IsContinuation, Count - PrevCount, Count) AS StoredCount,
+    if(IsContinuation, Sum - PrevSum, Sum) AS StoredSum,
+    if(IsContinuation, CommonScale, Scale) AS StoredScale,
+    if(IsContinuation, ZeroCount - PrevZeroCount, ZeroCount) AS StoredZeroCount,
+    if(IsContinuation, toInt32(if(empty(PositiveDense.1), 0, PositiveDense.1[1])), PositiveOffset) AS StoredPositiveOffset,
+    if(IsContinuation, arrayMap(count -> toUInt64(count), PositiveDense.2), PositiveBucketCounts) AS StoredPositiveBuckets,
+    if(IsContinuation, toInt32(if(empty(NegativeDense.1), 0, NegativeDense.1[1])), NegativeOffset) AS StoredNegativeOffset,
+    if(IsContinuation, arrayMap(count -> toUInt64(count), NegativeDense.2), NegativeBucketCounts) AS StoredNegativeBuckets,
+    `Exemplars.FilteredAttributes`,
+    `Exemplars.TimeUnix`,
+    `Exemplars.Value`,
+    `Exemplars.SpanId`,
+    `Exemplars.TraceId`,
+    Flags,
+    if(StoredHasMin, Min, 0) AS StoredMin,
+    if(StoredHasMax, Max, 0) AS StoredMax,
+    1 AS StoredTemporality,
+    TimeUnixNano,
+    if(IsContinuation, PrevTime, StartTimeUnixNano) AS StoredStart,
+    cityHash64(cityHash64(ResourceAttributes, ScopeName, ScopeVersion), MetricName, StoredAttributes)
+        AS StoredSeriesKey,
+    ZeroThreshold,
+    -- A delta's min (max) is known when the cumulative min (max) moved in its interval.
+    if(IsContinuation, HasMin AND (NOT PrevHasMin OR Min < PrevMin), HasMin) AS StoredHasMin,
+    if(IsContinuation, HasMax AND (NOT PrevHasMax OR Max > PrevMax), HasMax) AS StoredHasMax,
+    multiIf(
+        NOT IsCumulative, true,
+        IsContinuation, StoredCount > 0,
+        HasKnownStart AND Count > 0
+    ) AS Emit,
+    true AS IsLatest,
+    IsOverflow AS Overflow,
+    SeriesKey AS SourceSeriesKey,
+    if(IsCumulative, StartTimeUnixNano, 0) AS SourceStartTimeUnixNano,
+    Count AS SourceCount,
+    Sum AS SourceSum,
+    Scale AS SourceScale,
+    ZeroCount AS SourceZeroCount,
+    PositiveOffset AS SourcePositiveOffset,
+    PositiveBucketCounts AS SourcePositiveBucketCounts,
+    NegativeOffset AS SourceNegativeOffset,
+    NegativeBucketCounts AS SourceNegativeBucketCounts,
+    Min AS SourceMin,
+    Max AS SourceMax,
+    HasMin AS SourceHasMin,
+    HasMax AS SourceHasMax
+FROM points
+SETTINGS join_use_nulls = 0, enable_materialized_cte = 1

@@ -1,0 +1,122 @@
+-- Writes one round of the valid sum points staged for a flush: the round-th
+-- point in time of each series ({round}), unless it is not newer than the series'
+-- watermark (the newest time stored: it is then a retry or a duplicate). The sink fans
+-- each row out to otel_metrics_sum and sloscope_series_state; a series with several
+-- points in one flush takes as many rounds (the caller runs them in order).
+-- A delta sum, and a cumulative non-monotonic sum (an up-down counter: its value is a
+-- level, not a flow), are stored as they are. A cumulative monotonic sum becomes the delta
+-- from the previous point of its stream; a new start time or a lower value is a reset,
+-- whose own value is the delta from its start time, or which only re-bases the stream
+-- when its start is unknown (0, or equal to its time). A zero delta stores no row.
+-- Series new to a metric beyond {series_limit} are written to the overflow series
+-- (attributes {'otel.metric.overflow': 'true'}) and stay there.
+-- Parameters: db, staging, sink, state, series_limit, round (1, 2, ...).
+INSERT INTO {db:Identifier}.{sink:Identifier}
+WITH
+    metric_state AS MATERIALIZED (
+        SELECT *
+        FROM {db:Identifier}.{state:Identifier} FINAL
+        WHERE (ServiceName, MetricName) IN (
+            SELECT DISTINCT ServiceName, MetricName FROM {db:Identifier}.{staging:Identifier}
+        )
+    ),
+    known AS MATERIALIZED (
+        SELECT
+            SeriesKey,
+            TimeUnixNano AS PrevTime,
+            StartTimeUnixNano AS PrevStart,
+            Overflow AS PrevOverflow,
+            Value AS PrevValue
+        FROM metric_state
+        WHERE SeriesKey IN (SELECT SeriesKey FROM {db:Identifier}.{staging:Identifier})
+    ),
+    round AS (
+        -- The round-th point in time of each series in this flush; the same rows whatever
+        -- is already stored, so that a retried round carries the same deduplication token
+        -- for the same rows.
+        SELECT SeriesKey, TimeUnixNano
+        FROM (
+            SELECT
+                SeriesKey,
+                TimeUnixNano,
+                row_number() OVER (PARTITION BY SeriesKey ORDER BY TimeUnixNano) AS PointRank
+            FROM (
+                SELECT DISTINCT SeriesKey, TimeUnixNano
+                FROM {db:Identifier}.{staging:Identifier}
+                WHERE RejectReason = ''
+            )
+        )
+        WHERE PointRank = {round:UInt32}
+    ),
+    new_series AS (
+        SELECT
+            SeriesKey,
+            AdmittedSeries + row_number() OVER (PARTITION BY ServiceName, MetricName ORDER BY SeriesKey)
+                > {series_limit:UInt64} AS NewOverflow
+        FROM (
+            SELECT DISTINCT ServiceName, MetricName, SeriesKey
+            FROM {db:Identifier}.{staging:Identifier}
+            WHERE SeriesKey NOT IN (SELECT SeriesKey FROM known)
+        ) AS unseen
+        LEFT JOIN (
+            SELECT ServiceName, MetricName, countIf(NOT Overflow) AS AdmittedSeries
+            FROM metric_state
+            GROUP BY ServiceName, MetricName
+        ) AS admitted USING (ServiceName, MetricName)
+    ),
+    points AS (
+        SELECT
+            *,
+            PrevTime > 0 AS HasPrevious,
+            if(HasPrevious, PrevOverflow, NewOverflow) AS IsOverflow,
+            AggregationTemporality = 2 AND IsMonotonic AS IsConverted,
+            IsConverted AND HasPrevious AND StartTimeUnixNano = PrevStart AND Value >= PrevValue
+                AS IsContinuation,
+            StartTimeUnixNano > 0 AND StartTimeUnixNano < TimeUnixNano AS HasKnownStart
+        FROM {db:Identifier}.{staging:Identifier}
+        INNER JOIN round USING (SeriesKey, TimeUnixNano)
+        LEFT JOIN known USING (SeriesKey)
+        LEFT JOIN new_series USING (SeriesKey)
+        WHERE RejectReason = '' AND TimeUnixNano > PrevTime
+        LIMIT 1 BY SeriesKey
+    )
+SELECT
+    ResourceAttributes,
+    ResourceSchemaUrl,
+    ScopeName,
+    ScopeVersion,
+    ScopeAttributes,
+    ScopeDroppedAttrCount,
+    ScopeSchemaUrl,
+    ServiceName,
+    MetricName,
+    MetricDescription,
+    MetricUnit,
+    if(IsOverflow, map('otel.metric.overflow', 'true'), Attributes) AS StoredAttributes,
+    toDateTime(intDiv(StoredStart, 1000000000)) AS StartTimeUnix,
+    toDateTime(intDiv(TimeUnixNano, 1000000000)) AS TimeUnix,
+    if(IsContinuation, Value - PrevValue, Value) AS StoredValue,
+    Flags,
+    `Exemplars.FilteredAttributes`,
+    `Exemplars.TimeUnix`,
+    `Exemplars.Value`,
+    `Exemplars.SpanId`,
+    `Exemplars.TraceId`,
+    if(IsConverted, 1, AggregationTemporality) AS StoredTemporality,
+    IsMonotonic,
+    TimeUnixNano,
+    if(IsContinuation, PrevTime, StartTimeUnixNano) AS StoredStart,
+    cityHash64(cityHash64(ResourceAttributes, ScopeName, ScopeVersion), MetricName, StoredAttributes)
+        AS StoredSeriesKey,
+    multiIf(
+        NOT IsConverted, true,
+        IsContinuation, StoredValue != 0,
+        HasKnownStart AND Value != 0
+    ) AS Emit,
+    true AS IsLatest,
+    IsOverflow AS Overflow,
+    SeriesKey AS SourceSeriesKey,
+    if(IsConverted, StartTimeUnixNano, 0) AS SourceStartTimeUnixNano,
+    Value AS SourceValue
+FROM points
+SETTINGS join_use_nulls = 0, enable_materialized_cte = 1
