@@ -125,7 +125,7 @@ def apply_migrations(store: Store, options: DdlOptions) -> list[int]:
         for statement in migration.statements(options):
             store.command(statement)
         store.command(_RECORD_VERSION, {"version": migration.version, "name": migration.name})
-        logger.info("migration applied", extra={"version": migration.version, "name": migration.name})
+        logger.info("migration applied", extra={"version": migration.version, "migration": migration.name})
         done.append(migration.version)
     return done
 
