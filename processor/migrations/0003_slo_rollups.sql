@@ -1,0 +1,374 @@
+-- The SLO engine's rollups and helper functions.
+--
+-- slo_histogram_1h: the explicit-bucket histogram rows summed per series (ServiceName,
+-- MetricName, point attributes), bucket layout and hour. Only rows that carry data
+-- (Flags bit 0 clear) and hold deltas (temporality 1) count, exactly as the engine's
+-- raw-table queries count them, so a window summed from the rollup and the raw edges
+-- equals the same window summed from otel_metrics_histogram. Min/Max hold the extremes
+-- of the rows that recorded them (+inf/-inf when none did); MinMaxMissing counts the rows
+-- with data that did not, so a reader knows when the extremes do not bound every
+-- observation. The engine reads whole hours here and the ragged edges of a window from
+-- the raw table. There is no minute rollup: at the usual one export per series per
+-- minute it would be as large as the raw table and doubled the insert cost.
+--
+-- slo_exponential_histogram_1h: the same for exponential histograms, per scale; bucket
+-- counts are summed by absolute bucket index (sumMap over offset + position).
+--
+-- slo_series_1d: one row per series per day with its attribute map: the catalogue the
+-- engine matches SLO filters against, instead of matching every data row.
+--
+-- sloscope_*_v1 functions: Prometheus' histogram_quantile rule clamped by the observed
+-- min/max, with an error bound, and the count of observations at or under a threshold
+-- (docs/slo.md). SQL functions are global to a server, so their names carry a version.
+
+CREATE TABLE IF NOT EXISTS {db:Identifier}.slo_histogram_1h ${ON_CLUSTER} (
+    ServiceName LowCardinality(String),
+    MetricName LowCardinality(String),
+    TimeUnix DateTime,
+    AttributesHash UInt64,
+    BoundsHash UInt64,
+    Attributes SimpleAggregateFunction(any, Map(String, String)),
+    ExplicitBounds SimpleAggregateFunction(any, Array(Float64)),
+    Count SimpleAggregateFunction(sum, UInt64),
+    Sum SimpleAggregateFunction(sum, Float64),
+    BucketCounts AggregateFunction(sumForEach, Array(UInt64)),
+    Min SimpleAggregateFunction(min, Float64),
+    Max SimpleAggregateFunction(max, Float64),
+    MinMaxMissing SimpleAggregateFunction(sum, UInt64)
+)
+ENGINE = ${AGGREGATING_MERGE_TREE}
+PARTITION BY toYYYYMM(TimeUnix)
+ORDER BY (ServiceName, MetricName, TimeUnix, AttributesHash, BoundsHash);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.slo_histogram_1h_mv ${ON_CLUSTER}
+TO {db:Identifier}.slo_histogram_1h AS
+SELECT
+    ServiceName,
+    MetricName,
+    Bucket AS TimeUnix,
+    AttributesHash,
+    BoundsHash,
+    any(PointAttributes) AS Attributes,
+    any(PointBounds) AS ExplicitBounds,
+    sum(PointCount) AS Count,
+    sum(PointSum) AS Sum,
+    sumForEachState(PointBuckets) AS BucketCounts,
+    min(PointMin) AS Min,
+    max(PointMax) AS Max,
+    countIf(PointMinMaxMissing) AS MinMaxMissing
+FROM (
+    SELECT
+        ServiceName,
+        MetricName,
+        toStartOfHour(TimeUnix) AS Bucket,
+        cityHash64(Attributes) AS AttributesHash,
+        BoundsHash,
+        CAST(Attributes, 'Map(String, String)') AS PointAttributes,
+        ExplicitBounds AS PointBounds,
+        Count AS PointCount,
+        Sum AS PointSum,
+        BucketCounts AS PointBuckets,
+        if(HasMin, Min, inf) AS PointMin,
+        if(HasMax, Max, -inf) AS PointMax,
+        NOT (HasMin AND HasMax) AND Count > 0 AS PointMinMaxMissing
+    FROM {db:Identifier}.otel_metrics_histogram
+    WHERE bitAnd(Flags, 1) = 0 AND AggregationTemporality = 1
+)
+GROUP BY ServiceName, MetricName, Bucket, AttributesHash, BoundsHash;
+
+CREATE TABLE IF NOT EXISTS {db:Identifier}.slo_exponential_histogram_1h ${ON_CLUSTER} (
+    ServiceName LowCardinality(String),
+    MetricName LowCardinality(String),
+    TimeUnix DateTime,
+    AttributesHash UInt64,
+    Scale Int32,
+    Attributes SimpleAggregateFunction(any, Map(String, String)),
+    Count SimpleAggregateFunction(sum, UInt64),
+    Sum SimpleAggregateFunction(sum, Float64),
+    ZeroCount SimpleAggregateFunction(sum, UInt64),
+    ZeroThreshold SimpleAggregateFunction(max, Float64),
+    Positive SimpleAggregateFunction(sumMap, Tuple(Array(Int32), Array(UInt64))),
+    Negative SimpleAggregateFunction(sumMap, Tuple(Array(Int32), Array(UInt64))),
+    Min SimpleAggregateFunction(min, Float64),
+    Max SimpleAggregateFunction(max, Float64),
+    MinMaxMissing SimpleAggregateFunction(sum, UInt64)
+)
+ENGINE = ${AGGREGATING_MERGE_TREE}
+PARTITION BY toYYYYMM(TimeUnix)
+ORDER BY (ServiceName, MetricName, TimeUnix, AttributesHash, Scale);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.slo_exponential_histogram_1h_mv ${ON_CLUSTER}
+TO {db:Identifier}.slo_exponential_histogram_1h AS
+SELECT
+    ServiceName,
+    MetricName,
+    Bucket AS TimeUnix,
+    AttributesHash,
+    Scale,
+    any(PointAttributes) AS Attributes,
+    sum(PointCount) AS Count,
+    sum(PointSum) AS Sum,
+    sum(PointZeroCount) AS ZeroCount,
+    max(PointZeroThreshold) AS ZeroThreshold,
+    sumMap(PositiveIndexes, PositiveBucketCounts) AS Positive,
+    sumMap(NegativeIndexes, NegativeBucketCounts) AS Negative,
+    min(PointMin) AS Min,
+    max(PointMax) AS Max,
+    countIf(PointMinMaxMissing) AS MinMaxMissing
+FROM (
+    SELECT
+        ServiceName,
+        MetricName,
+        toStartOfHour(TimeUnix) AS Bucket,
+        cityHash64(Attributes) AS AttributesHash,
+        Scale,
+        CAST(Attributes, 'Map(String, String)') AS PointAttributes,
+        Count AS PointCount,
+        Sum AS PointSum,
+        ZeroCount AS PointZeroCount,
+        ZeroThreshold AS PointZeroThreshold,
+        arrayMap(i -> toInt32(PositiveOffset + i), range(length(PositiveBucketCounts))) AS PositiveIndexes,
+        PositiveBucketCounts,
+        arrayMap(i -> toInt32(NegativeOffset + i), range(length(NegativeBucketCounts))) AS NegativeIndexes,
+        NegativeBucketCounts,
+        if(HasMin, Min, inf) AS PointMin,
+        if(HasMax, Max, -inf) AS PointMax,
+        NOT (HasMin AND HasMax) AND Count > 0 AS PointMinMaxMissing
+    FROM {db:Identifier}.otel_metrics_exponential_histogram
+    WHERE bitAnd(Flags, 1) = 0 AND AggregationTemporality = 1
+)
+GROUP BY ServiceName, MetricName, Bucket, AttributesHash, Scale;
+
+CREATE TABLE IF NOT EXISTS {db:Identifier}.slo_series_1d ${ON_CLUSTER} (
+    Source LowCardinality(String),
+    ServiceName LowCardinality(String),
+    MetricName LowCardinality(String),
+    Day Date,
+    AttributesHash UInt64,
+    Attributes SimpleAggregateFunction(any, Map(String, String))
+)
+ENGINE = ${AGGREGATING_MERGE_TREE}
+PARTITION BY toYYYYMM(Day)
+ORDER BY (Source, ServiceName, MetricName, Day, AttributesHash);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.slo_series_1d_histogram_mv ${ON_CLUSTER}
+TO {db:Identifier}.slo_series_1d AS
+SELECT
+    'histogram' AS Source,
+    ServiceName,
+    MetricName,
+    Day,
+    AttributesHash,
+    any(PointAttributes) AS Attributes
+FROM (
+    SELECT
+        ServiceName,
+        MetricName,
+        toDate(TimeUnix) AS Day,
+        cityHash64(Attributes) AS AttributesHash,
+        CAST(Attributes, 'Map(String, String)') AS PointAttributes
+    FROM {db:Identifier}.otel_metrics_histogram
+    WHERE bitAnd(Flags, 1) = 0 AND AggregationTemporality = 1
+)
+GROUP BY ServiceName, MetricName, Day, AttributesHash;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.slo_series_1d_exponential_histogram_mv ${ON_CLUSTER}
+TO {db:Identifier}.slo_series_1d AS
+SELECT
+    'exponential_histogram' AS Source,
+    ServiceName,
+    MetricName,
+    Day,
+    AttributesHash,
+    any(PointAttributes) AS Attributes
+FROM (
+    SELECT
+        ServiceName,
+        MetricName,
+        toDate(TimeUnix) AS Day,
+        cityHash64(Attributes) AS AttributesHash,
+        CAST(Attributes, 'Map(String, String)') AS PointAttributes
+    FROM {db:Identifier}.otel_metrics_exponential_histogram
+    WHERE bitAnd(Flags, 1) = 0 AND AggregationTemporality = 1
+)
+GROUP BY ServiceName, MetricName, Day, AttributesHash;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.slo_series_1d_gauge_mv ${ON_CLUSTER}
+TO {db:Identifier}.slo_series_1d AS
+SELECT
+    'gauge' AS Source,
+    ServiceName,
+    MetricName,
+    Day,
+    AttributesHash,
+    any(PointAttributes) AS Attributes
+FROM (
+    SELECT
+        ServiceName,
+        MetricName,
+        toDate(TimeUnix) AS Day,
+        cityHash64(Attributes) AS AttributesHash,
+        CAST(Attributes, 'Map(String, String)') AS PointAttributes
+    FROM {db:Identifier}.otel_metrics_gauge
+    WHERE bitAnd(Flags, 1) = 0
+)
+GROUP BY ServiceName, MetricName, Day, AttributesHash;
+
+-- sloscope_histogram_quantile_v1(q, bounds, counts, observed_min, observed_max)
+--   -> (value, error). counts are per bucket (length(bounds) + 1); observed_min/max are
+--   +inf/-inf when unknown. The value is Prometheus' linear interpolation in the bucket
+--   where the rank q * total falls, with the bucket's edges clamped by min/max; error is
+--   the largest distance from the value to those edges, so the true quantile lies within
+--   value ± error. Without min/max: the +Inf bucket gives the last finite bound and a
+--   first bucket with a bound <= 0 gives that bound, both with an infinite error; no
+--   observations give (nan, nan).
+CREATE FUNCTION IF NOT EXISTS sloscope_histogram_quantile_v1 ${ON_CLUSTER} AS
+(q, bounds, counts, observed_min, observed_max) -> sloscope_histogram_rank_v1(
+    q * arraySum(counts), bounds, arrayCumSum(counts), observed_min, observed_max);
+
+CREATE FUNCTION IF NOT EXISTS sloscope_histogram_rank_v1 ${ON_CLUSTER} AS
+(rank, bounds, cumulative, observed_min, observed_max) -> sloscope_histogram_bucket_v1(
+    rank, bounds, cumulative, arrayFirstIndex(c -> c >= rank, cumulative),
+    observed_min, observed_max);
+
+CREATE FUNCTION IF NOT EXISTS sloscope_histogram_bucket_v1 ${ON_CLUSTER} AS
+(rank, bounds, cumulative, i, observed_min, observed_max) -> multiIf(
+    length(cumulative) = 0 OR cumulative[-1] = 0, (nan, nan),
+    i = length(bounds) + 1 AND NOT isFinite(observed_max),
+        if(length(bounds) = 0, (nan, nan), (bounds[-1], inf)),
+    i = 1 AND NOT isFinite(observed_min) AND length(bounds) > 0 AND bounds[1] <= 0,
+        (bounds[1], inf),
+    sloscope_interpolate_v1(
+        rank - if(i = 1, 0, cumulative[i - 1]),
+        cumulative[i] - if(i = 1, 0, cumulative[i - 1]),
+        sloscope_bucket_low_v1(bounds, i, observed_min),
+        sloscope_bucket_high_v1(bounds, i, observed_max),
+        0));
+
+-- The lower edge of explicit bucket i (1-based), clamped by the observed minimum; the
+-- first bucket starts at 0 (Prometheus) unless the minimum is known.
+CREATE FUNCTION IF NOT EXISTS sloscope_bucket_low_v1 ${ON_CLUSTER} AS
+(bounds, i, observed_min) -> if(
+    i = 1,
+    if(isFinite(observed_min), observed_min, 0.),
+    if(isFinite(observed_min), greatest(bounds[i - 1], observed_min), bounds[i - 1]));
+
+-- The upper edge of explicit bucket i (1-based; length(bounds) + 1 is the +Inf bucket),
+-- clamped by the observed maximum.
+CREATE FUNCTION IF NOT EXISTS sloscope_bucket_high_v1 ${ON_CLUSTER} AS
+(bounds, i, observed_max) -> if(
+    i = length(bounds) + 1,
+    observed_max,
+    if(isFinite(observed_max), least(bounds[i], observed_max), bounds[i]));
+
+-- (value, error) for a rank that lies `into` observations into a bucket of `width`
+-- observations spanning [low, high]; log = 1 interpolates log-linearly (exponential
+-- buckets), 0 linearly.
+CREATE FUNCTION IF NOT EXISTS sloscope_interpolate_v1 ${ON_CLUSTER} AS
+(into, width, low, high, log) -> sloscope_with_error_v1(
+    if(log = 1 AND low > 0 AND high > low,
+        low * pow(high / low, into / width),
+        low + (greatest(high, low) - low) * into / width),
+    low, greatest(high, low));
+
+CREATE FUNCTION IF NOT EXISTS sloscope_with_error_v1 ${ON_CLUSTER} AS
+(value, low, high) -> (value, greatest(value - low, high - value));
+
+-- sloscope_histogram_count_le_v1(threshold, bounds, counts, observed_min, observed_max)
+--   -> (count, interpolated): the observations at or under threshold. Exact when the
+--   threshold is a bucket bound or outside [min, max]; otherwise the bucket holding it
+--   is split linearly and interpolated is 1.
+CREATE FUNCTION IF NOT EXISTS sloscope_histogram_count_le_v1 ${ON_CLUSTER} AS
+(threshold, bounds, counts, observed_min, observed_max) -> sloscope_histogram_split_v1(
+    threshold, bounds, counts, arrayCumSum(counts),
+    arrayFirstIndex(b -> b >= threshold, arrayPushBack(bounds, inf)),
+    observed_min, observed_max);
+
+CREATE FUNCTION IF NOT EXISTS sloscope_histogram_split_v1 ${ON_CLUSTER} AS
+(threshold, bounds, counts, cumulative, i, observed_min, observed_max) -> multiIf(
+    length(cumulative) = 0 OR cumulative[-1] = 0, (0., 0),
+    isFinite(observed_max) AND threshold >= observed_max, (toFloat64(cumulative[-1]), 0),
+    isFinite(observed_min) AND threshold < observed_min, (0., 0),
+    i <= length(bounds) AND bounds[i] = threshold, (toFloat64(cumulative[i]), 0),
+    counts[i] = 0, (toFloat64(if(i = 1, 0, cumulative[i - 1])), 0),
+    (if(i = 1, 0, cumulative[i - 1]) + counts[i] * least(1., greatest(0.,
+        (threshold - sloscope_bucket_low_v1(bounds, i, observed_min))
+        / (sloscope_bucket_high_v1(bounds, i, observed_max)
+           - sloscope_bucket_low_v1(bounds, i, observed_min)))), 1));
+
+-- sloscope_exponential_quantile_v1(q, scale, below_zero, zero_count, zero_threshold,
+--   indexes, counts, observed_min, observed_max) -> (value, error): the same rule for an
+--   exponential histogram already merged at one scale (indexes ascending, bucket i
+--   covering (2^(i*2^-scale), 2^((i+1)*2^-scale)]), interpolating log-linearly inside a
+--   bucket and linearly inside the zero bucket. below_zero counts the observations in
+--   negative buckets; a rank among them gives (nan, nan).
+CREATE FUNCTION IF NOT EXISTS sloscope_exponential_quantile_v1 ${ON_CLUSTER} AS
+(q, scale, below_zero, zero_count, zero_threshold, indexes, counts, observed_min, observed_max)
+-> sloscope_exponential_rank_v1(
+    q * (below_zero + zero_count + arraySum(counts)), scale, below_zero, zero_count,
+    zero_threshold, indexes, counts,
+    arrayMap(c -> c + below_zero + zero_count, arrayCumSum(counts)),
+    observed_min, observed_max);
+
+CREATE FUNCTION IF NOT EXISTS sloscope_exponential_rank_v1 ${ON_CLUSTER} AS
+(rank, scale, below_zero, zero_count, zero_threshold, indexes, counts, cumulative,
+ observed_min, observed_max) -> multiIf(
+    below_zero + zero_count + arraySum(counts) = 0, (nan, nan),
+    rank <= below_zero, (nan, nan),
+    rank <= below_zero + zero_count,
+        sloscope_interpolate_v1(
+            rank - below_zero, zero_count,
+            if(isFinite(observed_min), greatest(-zero_threshold, observed_min), -zero_threshold),
+            if(isFinite(observed_max), least(zero_threshold, observed_max), zero_threshold),
+            0),
+    sloscope_exponential_bucket_v1(
+        rank, scale, indexes, counts, cumulative,
+        arrayFirstIndex(c -> c >= rank, cumulative), observed_min, observed_max));
+
+CREATE FUNCTION IF NOT EXISTS sloscope_exponential_bucket_v1 ${ON_CLUSTER} AS
+(rank, scale, indexes, counts, cumulative, i, observed_min, observed_max)
+-> sloscope_interpolate_v1(
+    rank - (cumulative[i] - counts[i]),
+    counts[i],
+    if(isFinite(observed_min),
+        least(greatest(exp2(indexes[i] * exp2(-scale)), observed_min),
+              exp2((indexes[i] + 1) * exp2(-scale))),
+        exp2(indexes[i] * exp2(-scale))),
+    if(isFinite(observed_max),
+        least(exp2((indexes[i] + 1) * exp2(-scale)), observed_max),
+        exp2((indexes[i] + 1) * exp2(-scale))),
+    1);
+
+-- sloscope_exponential_count_le_v1(threshold, scale, below_zero, zero_count,
+--   zero_threshold, indexes, counts, observed_min, observed_max) -> (count, interpolated):
+--   observations at or under a positive threshold; the bucket holding it is split
+--   log-linearly (interpolated = 1) unless the threshold is its upper bound.
+CREATE FUNCTION IF NOT EXISTS sloscope_exponential_count_le_v1 ${ON_CLUSTER} AS
+(threshold, scale, below_zero, zero_count, zero_threshold, indexes, counts,
+ observed_min, observed_max) -> multiIf(
+    isFinite(observed_max) AND threshold >= observed_max,
+        (toFloat64(below_zero + zero_count + arraySum(counts)), 0),
+    sloscope_exponential_split_v1(
+        threshold, scale, below_zero + zero_count, indexes, counts,
+        log2(threshold) * exp2(scale), observed_min, observed_max));
+
+CREATE FUNCTION IF NOT EXISTS sloscope_exponential_split_v1 ${ON_CLUSTER} AS
+(threshold, scale, below, indexes, counts, position, observed_min, observed_max) -> (
+    below
+    + arraySum(arrayMap((i, c) -> if(i + 1 <= position + 1e-9, c, 0), indexes, counts))
+    + arraySum(arrayMap((i, c) -> if(i + 1 > position + 1e-9 AND i < position - 1e-9,
+        c * sloscope_log_share_v1(threshold,
+            if(isFinite(observed_min), greatest(exp2(i * exp2(-scale)), observed_min),
+               exp2(i * exp2(-scale))),
+            if(isFinite(observed_max), least(exp2((i + 1) * exp2(-scale)), observed_max),
+               exp2((i + 1) * exp2(-scale)))),
+        0), indexes, counts)),
+    toUInt8(arrayExists((i, c) -> c > 0 AND i + 1 > position + 1e-9 AND i < position - 1e-9,
+        indexes, counts)));
+
+-- The share of a bucket [low, high] at or under threshold, log-linearly.
+CREATE FUNCTION IF NOT EXISTS sloscope_log_share_v1 ${ON_CLUSTER} AS
+(threshold, low, high) -> multiIf(
+    threshold >= high, 1.,
+    threshold <= low, 0.,
+    log(threshold / low) / log(high / low));
