@@ -70,6 +70,7 @@ class DdlOptions:
             "MERGE_TREE": _engine("MergeTree", replicated),
             "REPLACING_MERGE_TREE": _engine("ReplacingMergeTree", replicated),
             "AGGREGATING_MERGE_TREE": _engine("AggregatingMergeTree", replicated),
+            "SUMMING_MERGE_TREE": _engine("SummingMergeTree", replicated),
             "TTL": _ttl("TimeUnix", self.retention_days),
             "STATE_TTL": _ttl("LastSeen", self.retention_days),
         }

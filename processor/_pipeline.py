@@ -30,7 +30,7 @@ from processor import _sql
 from processor._otlp_schema import REQUEST_SEQ_FIELD_NUMBER, proto_schema
 from processor._structures import structure_for
 from processor._types import MetricType
-from processor.store import SERIES_STATE_TABLE, Store
+from processor.store import SERIES_COUNTS_TABLE, SERIES_STATE_TABLE, Store
 
 logger = logging.getLogger(__name__)
 
@@ -145,6 +145,7 @@ class Pipeline:
                     "staging": staging,
                     "sink": sink_table(metric_type),
                     "state": SERIES_STATE_TABLE,
+                    "counts": SERIES_COUNTS_TABLE,
                     "series_limit": self._limits.series_limit,
                     "round": round_number,
                 },

@@ -45,6 +45,7 @@ HISTOGRAM_TABLE: Final = METRIC_TABLES[MetricType.HISTOGRAM]
 EXPONENTIAL_HISTOGRAM_TABLE: Final = METRIC_TABLES[MetricType.EXPONENTIAL_HISTOGRAM]
 SUMMARY_TABLE: Final = METRIC_TABLES[MetricType.SUMMARY]
 SERIES_STATE_TABLE: Final = "sloscope_series_state"
+SERIES_COUNTS_TABLE: Final = "sloscope_series_counts"
 MIGRATIONS_TABLE: Final = "sloscope_schema_migrations"
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")

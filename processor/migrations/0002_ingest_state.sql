@@ -1,14 +1,15 @@
 -- The processor's own tables.
 --
--- sloscope_series_state: one row per series (ReplacingMergeTree on the point time), what
--- the processor needs to take the next point of a series: the newest point time stored
--- (a watermark: a point at or before it is a retry or a duplicate and is dropped), and for
--- cumulative streams the last cumulative values, from which the next delta is computed.
--- Series beyond the per-metric limit are marked Overflow and stay so.
+-- sloscope_series_state: one row per series (ReplacingMergeTree on the point time, read
+-- with FINAL), what the processor needs to take the next point of a series: the newest
+-- point time stored (a watermark: a point at or before it is a retry or a duplicate and
+-- is dropped), and for cumulative streams the last cumulative values, from which the next
+-- delta is computed. Series beyond the per-metric limit are marked Overflow and stay so.
+-- Rows of series that send nothing for the retention period expire.
 CREATE TABLE IF NOT EXISTS {db:Identifier}.sloscope_series_state ${ON_CLUSTER} (
+    SeriesKey UInt64,
     ServiceName LowCardinality(String),
     MetricName LowCardinality(String),
-    SeriesKey UInt64,
     MetricType LowCardinality(String),
     TimeUnixNano UInt64,
     StartTimeUnixNano UInt64,
@@ -32,10 +33,20 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.sloscope_series_state ${ON_CLUSTER} (
     LastSeen DateTime MATERIALIZED toDateTime(intDiv(TimeUnixNano, 1000000000))
 )
 ENGINE = ${REPLACING_MERGE_TREE}(TimeUnixNano)
-ORDER BY (ServiceName, MetricName, SeriesKey)
+ORDER BY SeriesKey
 ${STATE_TTL}
 SETTINGS non_replicated_deduplication_window = 1000;
 
+-- sloscope_series_counts: how many series each metric has been admitted (not overflow),
+-- for the per-metric series limit; one row per flush that saw new series, summed.
+CREATE TABLE IF NOT EXISTS {db:Identifier}.sloscope_series_counts ${ON_CLUSTER} (
+    ServiceName LowCardinality(String),
+    MetricName LowCardinality(String),
+    AdmittedSeries UInt64
+)
+ENGINE = ${SUMMING_MERGE_TREE}
+ORDER BY (ServiceName, MetricName)
+SETTINGS non_replicated_deduplication_window = 1000;
 
 -- ingest_staging_*: scratch tables (Memory) holding one flush's points, flattened and
 -- validated, between parsing and writing. Their columns are the stage_*.sql SELECTs', in
@@ -204,7 +215,8 @@ ENGINE = Memory;
 
 -- ingest_sink_*: Null tables the processor writes a flush into, one INSERT per round.
 -- Materialized views fan each row out to its metric table (when it carries data) and to
--- sloscope_series_state (when it is the series' newest point), so that the data and the
+-- sloscope_series_state (when it is the series' newest point) and to sloscope_series_counts (when the series
+-- is new), so that the data and the
 -- state it implies are written by one statement and a restart finds them consistent.
 
 CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_sink_gauge ${ON_CLUSTER} (
@@ -235,6 +247,7 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_sink_gauge ${ON_CLUSTER} (
     Emit Bool,
     IsLatest Bool,
     Overflow Bool,
+    IsNewSeries Bool,
     SourceSeriesKey UInt64,
     SourceStartTimeUnixNano UInt64
 )
@@ -258,6 +271,13 @@ SELECT
     TimeUnixNano, SourceStartTimeUnixNano AS StartTimeUnixNano, Overflow
 FROM {db:Identifier}.ingest_sink_gauge
 WHERE IsLatest;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.ingest_sink_gauge_counts ${ON_CLUSTER}
+TO {db:Identifier}.sloscope_series_counts AS
+SELECT ServiceName, MetricName, countIf(NOT Overflow) AS AdmittedSeries
+FROM {db:Identifier}.ingest_sink_gauge
+WHERE IsNewSeries
+GROUP BY ServiceName, MetricName;
 
 CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_sink_sum ${ON_CLUSTER} (
     ResourceAttributes Map(LowCardinality(String), String),
@@ -289,6 +309,7 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_sink_sum ${ON_CLUSTER} (
     Emit Bool,
     IsLatest Bool,
     Overflow Bool,
+    IsNewSeries Bool,
     SourceSeriesKey UInt64,
     SourceStartTimeUnixNano UInt64,
     SourceValue Float64
@@ -315,6 +336,13 @@ SELECT
     SourceValue AS Value
 FROM {db:Identifier}.ingest_sink_sum
 WHERE IsLatest;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.ingest_sink_sum_counts ${ON_CLUSTER}
+TO {db:Identifier}.sloscope_series_counts AS
+SELECT ServiceName, MetricName, countIf(NOT Overflow) AS AdmittedSeries
+FROM {db:Identifier}.ingest_sink_sum
+WHERE IsNewSeries
+GROUP BY ServiceName, MetricName;
 
 CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_sink_histogram ${ON_CLUSTER} (
     ResourceAttributes Map(LowCardinality(String), String),
@@ -352,6 +380,7 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_sink_histogram ${ON_CLUSTER} (
     Emit Bool,
     IsLatest Bool,
     Overflow Bool,
+    IsNewSeries Bool,
     SourceSeriesKey UInt64,
     SourceStartTimeUnixNano UInt64,
     SourceCount UInt64,
@@ -392,6 +421,13 @@ SELECT
     SourceHasMax AS HasMax
 FROM {db:Identifier}.ingest_sink_histogram
 WHERE IsLatest;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.ingest_sink_histogram_counts ${ON_CLUSTER}
+TO {db:Identifier}.sloscope_series_counts AS
+SELECT ServiceName, MetricName, countIf(NOT Overflow) AS AdmittedSeries
+FROM {db:Identifier}.ingest_sink_histogram
+WHERE IsNewSeries
+GROUP BY ServiceName, MetricName;
 
 CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_sink_exponential_histogram ${ON_CLUSTER} (
     ResourceAttributes Map(LowCardinality(String), String),
@@ -434,6 +470,7 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_sink_exponential_histogram ${O
     Emit Bool,
     IsLatest Bool,
     Overflow Bool,
+    IsNewSeries Bool,
     SourceSeriesKey UInt64,
     SourceStartTimeUnixNano UInt64,
     SourceCount UInt64,
@@ -486,6 +523,13 @@ SELECT
 FROM {db:Identifier}.ingest_sink_exponential_histogram
 WHERE IsLatest;
 
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.ingest_sink_exponential_histogram_counts ${ON_CLUSTER}
+TO {db:Identifier}.sloscope_series_counts AS
+SELECT ServiceName, MetricName, countIf(NOT Overflow) AS AdmittedSeries
+FROM {db:Identifier}.ingest_sink_exponential_histogram
+WHERE IsNewSeries
+GROUP BY ServiceName, MetricName;
+
 CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_sink_summary ${ON_CLUSTER} (
     ResourceAttributes Map(LowCardinality(String), String),
     ResourceSchemaUrl String,
@@ -512,6 +556,7 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_sink_summary ${ON_CLUSTER} (
     Emit Bool,
     IsLatest Bool,
     Overflow Bool,
+    IsNewSeries Bool,
     SourceSeriesKey UInt64,
     SourceStartTimeUnixNano UInt64
 )
@@ -535,3 +580,10 @@ SELECT
     TimeUnixNano, SourceStartTimeUnixNano AS StartTimeUnixNano, Overflow
 FROM {db:Identifier}.ingest_sink_summary
 WHERE IsLatest;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.ingest_sink_summary_counts ${ON_CLUSTER}
+TO {db:Identifier}.sloscope_series_counts AS
+SELECT ServiceName, MetricName, countIf(NOT Overflow) AS AdmittedSeries
+FROM {db:Identifier}.ingest_sink_summary
+WHERE IsNewSeries
+GROUP BY ServiceName, MetricName;

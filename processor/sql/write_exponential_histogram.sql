@@ -10,16 +10,9 @@
 -- from its start time, or it only re-bases the stream when its start is unknown.
 -- Series new to a metric beyond {series_limit} are written to the overflow series
 -- (attributes {'otel.metric.overflow': 'true'}) and stay there.
--- Parameters: db, staging, sink, state, series_limit, round (1, 2, ...).
+-- Parameters: db, staging, sink, state, counts, series_limit, round (1, 2, ...).
 INSERT INTO {db:Identifier}.{sink:Identifier}
 WITH
-    metric_state AS MATERIALIZED (
-        SELECT *
-        FROM {db:Identifier}.{state:Identifier} FINAL
-        WHERE (ServiceName, MetricName) IN (
-            SELECT DISTINCT ServiceName, MetricName FROM {db:Identifier}.{staging:Identifier}
-        )
-    ),
     known AS MATERIALIZED (
         SELECT
             SeriesKey,
@@ -39,7 +32,7 @@ WITH
             Max AS PrevMax,
             HasMin AS PrevHasMin,
             HasMax AS PrevHasMax
-        FROM metric_state
+        FROM {db:Identifier}.{state:Identifier} FINAL
         WHERE SeriesKey IN (SELECT SeriesKey FROM {db:Identifier}.{staging:Identifier})
     ),
     round AS (
@@ -71,8 +64,11 @@ WITH
             WHERE SeriesKey NOT IN (SELECT SeriesKey FROM known)
         ) AS unseen
         LEFT JOIN (
-            SELECT ServiceName, MetricName, countIf(NOT Overflow) AS AdmittedSeries
-            FROM metric_state
+            SELECT ServiceName, MetricName, sum(AdmittedSeries) AS AdmittedSeries
+            FROM {db:Identifier}.{counts:Identifier}
+            WHERE (ServiceName, MetricName) IN (
+                SELECT DISTINCT ServiceName, MetricName FROM {db:Identifier}.{staging:Identifier}
+            )
             GROUP BY ServiceName, MetricName
         ) AS admitted USING (ServiceName, MetricName)
     ),
@@ -156,6 +152,7 @@ SELECT
     ) AS Emit,
     true AS IsLatest,
     IsOverflow AS Overflow,
+    NOT HasPrevious AS IsNewSeries,
     SeriesKey AS SourceSeriesKey,
     if(IsCumulative, StartTimeUnixNano, 0) AS SourceStartTimeUnixNano,
     Count AS SourceCount,
@@ -163,9 +160,9 @@ SELECT
     Scale AS SourceScale,
     ZeroCount AS SourceZeroCount,
     PositiveOffset AS SourcePositiveOffset,
-    PositiveBucketCounts AS SourcePositiveBucketCounts,
+    if(IsCumulative, PositiveBucketCounts, []) AS SourcePositiveBucketCounts,
     NegativeOffset AS SourceNegativeOffset,
-    NegativeBucketCounts AS SourceNegativeBucketCounts,
+    if(IsCumulative, NegativeBucketCounts, []) AS SourceNegativeBucketCounts,
     Min AS SourceMin,
     Max AS SourceMax,
     HasMin AS SourceHasMin,

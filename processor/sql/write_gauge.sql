@@ -6,23 +6,16 @@
 -- Gauge points are stored as they are.
 -- Series new to a metric beyond {series_limit} are written to the overflow series
 -- (attributes {'otel.metric.overflow': 'true'}) and stay there.
--- Parameters: db, staging, sink, state, series_limit, round (1, 2, ...).
+-- Parameters: db, staging, sink, state, counts, series_limit, round (1, 2, ...).
 INSERT INTO {db:Identifier}.{sink:Identifier}
 WITH
-    metric_state AS MATERIALIZED (
-        SELECT *
-        FROM {db:Identifier}.{state:Identifier} FINAL
-        WHERE (ServiceName, MetricName) IN (
-            SELECT DISTINCT ServiceName, MetricName FROM {db:Identifier}.{staging:Identifier}
-        )
-    ),
     known AS MATERIALIZED (
         SELECT
             SeriesKey,
             TimeUnixNano AS PrevTime,
             StartTimeUnixNano AS PrevStart,
             Overflow AS PrevOverflow
-        FROM metric_state
+        FROM {db:Identifier}.{state:Identifier} FINAL
         WHERE SeriesKey IN (SELECT SeriesKey FROM {db:Identifier}.{staging:Identifier})
     ),
     round AS (
@@ -54,8 +47,11 @@ WITH
             WHERE SeriesKey NOT IN (SELECT SeriesKey FROM known)
         ) AS unseen
         LEFT JOIN (
-            SELECT ServiceName, MetricName, countIf(NOT Overflow) AS AdmittedSeries
-            FROM metric_state
+            SELECT ServiceName, MetricName, sum(AdmittedSeries) AS AdmittedSeries
+            FROM {db:Identifier}.{counts:Identifier}
+            WHERE (ServiceName, MetricName) IN (
+                SELECT DISTINCT ServiceName, MetricName FROM {db:Identifier}.{staging:Identifier}
+            )
             GROUP BY ServiceName, MetricName
         ) AS admitted USING (ServiceName, MetricName)
     ),
@@ -100,6 +96,7 @@ SELECT
     true AS Emit,
     true AS IsLatest,
     IsOverflow AS Overflow,
+    NOT HasPrevious AS IsNewSeries,
     SeriesKey AS SourceSeriesKey,
     0 AS SourceStartTimeUnixNano
 FROM points

@@ -12,16 +12,9 @@
 --     to its time) the point only re-bases the stream. A zero delta stores no row.
 -- Series new to a metric beyond {series_limit} are written to the overflow series
 -- (attributes {'otel.metric.overflow': 'true'}) and stay there.
--- Parameters: db, staging, sink, state, series_limit, round (1, 2, ...).
+-- Parameters: db, staging, sink, state, counts, series_limit, round (1, 2, ...).
 INSERT INTO {db:Identifier}.{sink:Identifier}
 WITH
-    metric_state AS MATERIALIZED (
-        SELECT *
-        FROM {db:Identifier}.{state:Identifier} FINAL
-        WHERE (ServiceName, MetricName) IN (
-            SELECT DISTINCT ServiceName, MetricName FROM {db:Identifier}.{staging:Identifier}
-        )
-    ),
     known AS MATERIALIZED (
         SELECT
             SeriesKey,
@@ -36,7 +29,7 @@ WITH
             Max AS PrevMax,
             HasMin AS PrevHasMin,
             HasMax AS PrevHasMax
-        FROM metric_state
+        FROM {db:Identifier}.{state:Identifier} FINAL
         WHERE SeriesKey IN (SELECT SeriesKey FROM {db:Identifier}.{staging:Identifier})
     ),
     round AS (
@@ -68,8 +61,11 @@ WITH
             WHERE SeriesKey NOT IN (SELECT SeriesKey FROM known)
         ) AS unseen
         LEFT JOIN (
-            SELECT ServiceName, MetricName, countIf(NOT Overflow) AS AdmittedSeries
-            FROM metric_state
+            SELECT ServiceName, MetricName, sum(AdmittedSeries) AS AdmittedSeries
+            FROM {db:Identifier}.{counts:Identifier}
+            WHERE (ServiceName, MetricName) IN (
+                SELECT DISTINCT ServiceName, MetricName FROM {db:Identifier}.{staging:Identifier}
+            )
             GROUP BY ServiceName, MetricName
         ) AS admitted USING (ServiceName, MetricName)
     ),
@@ -137,11 +133,12 @@ SELECT
     ) AS Emit,
     true AS IsLatest,
     IsOverflow AS Overflow,
+    NOT HasPrevious AS IsNewSeries,
     SeriesKey AS SourceSeriesKey,
     if(IsCumulative, StartTimeUnixNano, 0) AS SourceStartTimeUnixNano,
     Count AS SourceCount,
     Sum AS SourceSum,
-    BucketCounts AS SourceBucketCounts,
+    if(IsCumulative, BucketCounts, []) AS SourceBucketCounts,
     Min AS SourceMin,
     Max AS SourceMax,
     HasMin AS SourceHasMin,

@@ -10,16 +10,9 @@
 -- when its start is unknown (0, or equal to its time). A zero delta stores no row.
 -- Series new to a metric beyond {series_limit} are written to the overflow series
 -- (attributes {'otel.metric.overflow': 'true'}) and stay there.
--- Parameters: db, staging, sink, state, series_limit, round (1, 2, ...).
+-- Parameters: db, staging, sink, state, counts, series_limit, round (1, 2, ...).
 INSERT INTO {db:Identifier}.{sink:Identifier}
 WITH
-    metric_state AS MATERIALIZED (
-        SELECT *
-        FROM {db:Identifier}.{state:Identifier} FINAL
-        WHERE (ServiceName, MetricName) IN (
-            SELECT DISTINCT ServiceName, MetricName FROM {db:Identifier}.{staging:Identifier}
-        )
-    ),
     known AS MATERIALIZED (
         SELECT
             SeriesKey,
@@ -27,7 +20,7 @@ WITH
             StartTimeUnixNano AS PrevStart,
             Overflow AS PrevOverflow,
             Value AS PrevValue
-        FROM metric_state
+        FROM {db:Identifier}.{state:Identifier} FINAL
         WHERE SeriesKey IN (SELECT SeriesKey FROM {db:Identifier}.{staging:Identifier})
     ),
     round AS (
@@ -59,8 +52,11 @@ WITH
             WHERE SeriesKey NOT IN (SELECT SeriesKey FROM known)
         ) AS unseen
         LEFT JOIN (
-            SELECT ServiceName, MetricName, countIf(NOT Overflow) AS AdmittedSeries
-            FROM metric_state
+            SELECT ServiceName, MetricName, sum(AdmittedSeries) AS AdmittedSeries
+            FROM {db:Identifier}.{counts:Identifier}
+            WHERE (ServiceName, MetricName) IN (
+                SELECT DISTINCT ServiceName, MetricName FROM {db:Identifier}.{staging:Identifier}
+            )
             GROUP BY ServiceName, MetricName
         ) AS admitted USING (ServiceName, MetricName)
     ),
@@ -115,6 +111,7 @@ SELECT
     ) AS Emit,
     true AS IsLatest,
     IsOverflow AS Overflow,
+    NOT HasPrevious AS IsNewSeries,
     SeriesKey AS SourceSeriesKey,
     if(IsConverted, StartTimeUnixNano, 0) AS SourceStartTimeUnixNano,
     Value AS SourceValue
