@@ -1,0 +1,36 @@
+"""Durations as SREs write them: ``30s``, ``5m``, ``1h``, ``28d``, ``2w``, ``300ms``.
+
+Calendar units (``M``, ``Q``, ``Y``) are not durations; ``_windows`` reads them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
+_UNITS = {
+    "ms": timedelta(milliseconds=1),
+    "s": timedelta(seconds=1),
+    "m": timedelta(minutes=1),
+    "h": timedelta(hours=1),
+    "d": timedelta(days=1),
+    "w": timedelta(weeks=1),
+}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``"5m"`` -> 5 minutes; raises ValueError with the accepted forms."""
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a duration (e.g. 300ms, 30s, 5m, 1h, 28d, 2w)")
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def format_duration(value: timedelta) -> str:
+    """The shortest exact form: 5m, 1h, 30d, 90s."""
+    seconds = value.total_seconds()
+    for unit, size in (("w", 604_800), ("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{round(seconds * 1000)}ms"
