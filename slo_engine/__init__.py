@@ -1,3 +1,45 @@
-"""SLO specs, SLI SQL, error budgets, burn rates and SLA reports."""
+"""SLO specs, SLI SQL, error budgets, burn rates and SLA reports.
 
-__all__: list[str] = []
+``load`` reads SLO files (native or OpenSLO v1) into an ``SloSet``; ``status``
+evaluates them against a store at an instant and returns the ``StatusReport`` that
+``sloscope slo status --json`` prints.
+"""
+
+from slo_engine._loader import load, parse_spec, read_sources
+from slo_engine._model import Budgeting, SliKind, Slo, SloSet
+from slo_engine._status import status
+from slo_engine._status_model import (
+    ErrorBudget,
+    Latency,
+    SloStatus,
+    StatusReport,
+    StatusRequest,
+)
+from slo_engine.errors import (
+    EvaluationError,
+    InvalidRequest,
+    SloEngineError,
+    SpecError,
+    SpecIssue,
+)
+
+__all__ = [
+    "Budgeting",
+    "ErrorBudget",
+    "EvaluationError",
+    "InvalidRequest",
+    "Latency",
+    "SliKind",
+    "Slo",
+    "SloEngineError",
+    "SloSet",
+    "SloStatus",
+    "SpecError",
+    "SpecIssue",
+    "StatusReport",
+    "StatusRequest",
+    "load",
+    "parse_spec",
+    "read_sources",
+    "status",
+]

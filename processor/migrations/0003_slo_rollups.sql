@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.slo_histogram_1h ${ON_CLUSTER} (
 )
 ENGINE = ${AGGREGATING_MERGE_TREE}
 PARTITION BY toYYYYMM(TimeUnix)
-ORDER BY (ServiceName, MetricName, TimeUnix, AttributesHash, BoundsHash);
+ORDER BY (ServiceName, MetricName, TimeUnix, AttributesHash, BoundsHash)
+SETTINGS non_replicated_deduplication_window = 1000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.slo_histogram_1h_mv ${ON_CLUSTER}
 TO {db:Identifier}.slo_histogram_1h AS
@@ -95,7 +96,8 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.slo_exponential_histogram_1h ${ON_CLU
 )
 ENGINE = ${AGGREGATING_MERGE_TREE}
 PARTITION BY toYYYYMM(TimeUnix)
-ORDER BY (ServiceName, MetricName, TimeUnix, AttributesHash, Scale);
+ORDER BY (ServiceName, MetricName, TimeUnix, AttributesHash, Scale)
+SETTINGS non_replicated_deduplication_window = 1000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.slo_exponential_histogram_1h_mv ${ON_CLUSTER}
 TO {db:Identifier}.slo_exponential_histogram_1h AS
@@ -149,7 +151,8 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.slo_series_1d ${ON_CLUSTER} (
 )
 ENGINE = ${AGGREGATING_MERGE_TREE}
 PARTITION BY toYYYYMM(Day)
-ORDER BY (Source, ServiceName, MetricName, Day, AttributesHash);
+ORDER BY (Source, ServiceName, MetricName, Day, AttributesHash)
+SETTINGS non_replicated_deduplication_window = 1000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.slo_series_1d_histogram_mv ${ON_CLUSTER}
 TO {db:Identifier}.slo_series_1d AS
