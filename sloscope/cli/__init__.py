@@ -31,10 +31,11 @@ def _root(
 
 
 def _register() -> None:
-    from sloscope.cli import _query, _serve
+    from sloscope.cli import _query, _serve, _slo
 
     _serve.register(app)
     _query.register(app)
+    _slo.register(app)
 
 
 _register()
