@@ -273,7 +273,7 @@ class BulkSeries:
 def bulk_series(
     services: int, routes: int, statuses: Sequence[int] = (200, 500)
 ) -> list[BulkSeries]:
-    """services × routes × statuses series; errors get 1% of the traffic of successes."""
+    """services x routes x statuses series; errors get 1% of the traffic of successes."""
     series = []
     for s in range(services):
         for r in range(routes):
@@ -295,7 +295,7 @@ def bulk_histogram_table(
     """One delta row per series per minute over ``minutes`` from ``start``.
 
     Bucket counts are Poisson draws around a fixed latency profile per series, with an
-    outage (errors ×50) for the first ten minutes of every fifth day.
+    outage (errors x50) for the first ten minutes of every fifth day.
     """
     rng = np.random.default_rng(seed)
     n_series = len(series)

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import pytest
+
+from slo_engine import SpecError, load
+from slo_engine._model import Budgeting, Op, SliKind
+
+NATIVE = """\
+service: checkout
+slos:
+  - name: checkout-availability
+    objective: 0.999
+    window: 30d
+    sli:
+      availability:
+        route: /checkout
+  - name: checkout-p99
+    objective_percent: 99
+    window: {calendar: month, timezone: Europe/Berlin}
+    budgeting: timeslices
+    slice: 5m
+    sli:
+      latency_percentile: {percentile: 99, threshold: 300ms}
+maintenance:
+  - name: weekly-db
+    start: 2026-01-06T02:00:00
+    timezone: Europe/Berlin
+    duration: 2h
+    rrule: FREQ=WEEKLY;BYDAY=TU
+"""
+
+OPENSLO = """\
+apiVersion: openslo/v1
+kind: SLI
+metadata:
+  name: search-latency
+spec:
+  thresholdMetric:
+    metricSource:
+      type: sloscope
+      spec: {route: /search}
+---
+apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: search-slo
+spec:
+  service: web-shop
+  indicatorRef: search-latency
+  timeWindow:
+    - duration: 2w
+      isRolling: true
+  budgetingMethod: Occurrences
+  objectives:
+    - displayName: Good experience
+      op: lt
+      value: 0.5
+      target: 0.99
+"""
+
+
+def test_native_and_openslo_load_into_one_model():
+    loaded = load({"native.yaml": NATIVE, "other/openslo.yaml": OPENSLO})
+    by_name = {slo.name: slo for slo in loaded.slos}
+    availability = by_name["checkout-availability"]
+    assert availability.sli.kind is SliKind.AVAILABILITY
+    assert availability.sli.good.conditions[0].op is Op.LT
+    assert by_name["checkout-p99"].budgeting is Budgeting.TIMESLICES
+    assert by_name["checkout-p99"].sli.threshold == pytest.approx(0.3, rel=1e-12)
+    search = by_name["search-slo"]
+    assert search.service == "web-shop"
+    assert search.sli.kind is SliKind.LATENCY
+    assert search.sli.filter.conditions[0].values == ("/search",)
+    assert len(loaded.exclusions) == 1
+
+
+def test_every_error_is_reported_with_file_line_and_field():
+    text = NATIVE.replace("objective: 0.999", "objective: 1.5").replace("window: 30d", "windw: 30d")
+    with pytest.raises(SpecError) as caught:
+        load({"bad.yaml": text})
+    shown = [str(issue) for issue in caught.value.issues]
+    assert shown == [
+        "bad.yaml:4:5: slos[0].objective: Input should be less than 1",
+        "bad.yaml:5:5: slos[0].windw: unknown field",
+    ]
+
+
+def test_openslo_reference_to_a_missing_sli_is_an_error():
+    text = OPENSLO.split("---\n")[1]
+    with pytest.raises(SpecError, match="no SLI named 'search-latency'"):
+        load({"slo.yaml": text})
+
+
+def test_percentile_objective_needs_timeslices():
+    text = NATIVE.replace("    budgeting: timeslices\n", "")
+    with pytest.raises(SpecError, match="needs timeslices budgeting"):
+        load({"a.yaml": text})
+
+
+def test_yaml_syntax_error_and_duplicate_keys_are_located():
+    with pytest.raises(SpecError) as caught:
+        load({"a.yaml": "service: a\nservice: b\n", "b.yaml": "slos: [\n"})
+    shown = [str(issue) for issue in caught.value.issues]
+    assert shown[0] == "a.yaml:2:1: service: duplicate key"
+    assert shown[1].startswith("b.yaml:2:1: invalid YAML")
+
+
+def test_hostile_values_load_as_plain_text():
+    hostile = "x'); DROP TABLE otel_metrics_histogram; --"
+    text = f"""\
+service: "{hostile}"
+slos:
+  - name: "{hostile} \\" quoted"
+    objective: 0.9
+    sli:
+      availability:
+        filter: {{"{hostile}": {{matches: "{hostile}"}}}}
+"""
+    loaded = load({"a.yaml": text})
+    assert loaded.slos[0].service == hostile
+    assert loaded.slos[0].sli.filter.conditions[0].key == hostile
+
+
+def test_very_long_names_are_rejected():
+    text = NATIVE.replace("checkout-availability", "x" * 300)
+    with pytest.raises(SpecError, match="at most 256 characters"):
+        load({"a.yaml": text})

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from slo_engine._loader import load
+from slo_engine._plan import plan
+from slo_engine._sql import names, placeholders, sql
+from slo_engine._status import contexts, histogram_parameters
+
+
+def _parameters(name: str) -> dict:
+    if name == "histogram_windows":
+        end = datetime(2026, 1, 2, tzinfo=UTC)
+        slo_set = load(
+            {"a.yaml": "service: s\nslos: [{name: a, objective: 0.9, sli: {availability: {}}}]\n"}
+        )
+        found = contexts(slo_set, end)
+        boundaries = {end} | {r.start for c in found for r in c.windows.values()}
+        return histogram_parameters(found, plan(sorted(boundaries)))
+    raise AssertionError(f"no parameters for {name}")
+
+
+@pytest.mark.parametrize("name", names())
+def test_placeholders_and_parameters_match_both_ways(name, store):
+    text = sql(name)
+    assert "%(" not in text
+    parameters = _parameters(name)
+    assert placeholders(text) == set(parameters) | {"db"}
+    store.query(text, parameters)
