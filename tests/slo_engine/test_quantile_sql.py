@@ -22,7 +22,7 @@ CASES = [
 @pytest.mark.parametrize(
     ("q", "bounds", "counts", "low", "high"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
 )
-def test_sql_quantile_follows_the_prometheus_rule(store, q, bounds, counts, low, high):
+def test_sql_quantile_follows_the_prometheus_rule(store, q, bounds, counts, low, high):  # noqa: PLR0917
     ((value, error),) = store.query(
         "SELECT sloscope_histogram_quantile_v1({q:Float64}, {b:Array(Float64)}, {c:Array(UInt64)},"
         " {low:Float64}, {high:Float64})",
@@ -49,7 +49,7 @@ def test_sql_quantile_follows_the_prometheus_rule(store, q, bounds, counts, low,
 )
 def test_sql_count_at_or_under_threshold(store, threshold, expected, interpolated):
     ((count, flag),) = store.query(
-        "SELECT sloscope_histogram_count_le_v1({t:Float64}, [1., 2., 3.], [0, 10, 10, 5], 1.0, 7.0)",
+        "SELECT sloscope_histogram_count_le_v1({t:Float64}, [1., 2., 3.], [0, 10, 10, 5], 1., 7.)",
         {"t": threshold},
     )[0]
     assert count == pytest.approx(expected, rel=1e-12)

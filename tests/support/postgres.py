@@ -171,7 +171,7 @@ def running_standby(primary: PostgresServer) -> Iterator[PostgresServer]:
     try:
         _run([str(primary.bin_dir / "pg_basebackup"), "-h", str(primary.socket_dir),
               "-p", str(primary.port), "-U", _OS_USER, "-D", str(data_dir), "-R",
-              "-X", "stream", "--no-sync"])  # fmt: skip
+              "-X", "stream", "-c", "fast", "--no-sync"])  # fmt: skip
         _configure(data_dir, base_dir, {})
         _start(primary.bin_dir, data_dir, base_dir / "server.log")
         try:

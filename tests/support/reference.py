@@ -25,8 +25,8 @@ def histogram_quantile(
     if total == 0:
         return math.nan, math.nan
     rank = q * total
-    cumulative = 0
-    for i, count in enumerate(counts):
+    cumulative, before, i = 0, 0, 0
+    for i, count in enumerate(counts):  # noqa: B007 - i is the bucket found
         before = cumulative
         cumulative += count
         if cumulative >= rank:
