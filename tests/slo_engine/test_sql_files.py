@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -10,7 +11,7 @@ from slo_engine._sql import names, placeholders, sql
 from slo_engine._status import contexts, histogram_parameters
 
 
-def _parameters(name: str) -> dict:
+def _parameters(name: str) -> dict[str, Any]:
     if name == "histogram_windows":
         end = datetime(2026, 1, 2, tzinfo=UTC)
         slo_set = load(

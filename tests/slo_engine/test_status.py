@@ -93,7 +93,8 @@ def test_percentiles_lie_within_their_error_bound(store, events):
         (0.95, latency.p95, latency.p95_error),
         (0.99, latency.p99, latency.p99_error),
     ):
-        assert value is not None and error is not None
+        assert value is not None
+        assert error is not None
         assert abs(nearest_rank(latencies, q) - value) <= error + 1e-12
 
 
