@@ -13,7 +13,8 @@ What it sets up (each default yields to the standard ``OTEL_*`` variable when it
   ``host.name``, ``process.pid``, ``service.instance.id`` (``OTEL_RESOURCE_ATTRIBUTES``
   and ``OTEL_SERVICE_NAME`` are honoured);
 * the psutil resource metrics (``SLOSCOPE_RESOURCE_METRICS=false`` turns them off);
-* tracing only when asked for (``tracing=True`` or ``SLOSCOPE_TRACING=true``).
+* tracing only when asked for (``tracing=True`` or ``SLOSCOPE_TRACING=true``);
+* a final flush at exit, including on SIGTERM (``flush_on_sigterm``).
 
 ``resolve_settings`` is pure (it reads a mapping, not the process environment) and
 ``build_telemetry`` sets nothing global; ``configure`` composes them and registers the
@@ -24,11 +25,13 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import threading
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import FrameType
 from typing import Final
 
 from opentelemetry import metrics, trace
@@ -64,12 +67,14 @@ __all__ = [
     "TelemetrySettings",
     "build_telemetry",
     "configure",
+    "flush_on_sigterm",
     "resolve_settings",
 ]
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_EXPORT_INTERVAL_MS: Final = 10_000
+SIGTERM_FLUSH_TIMEOUT_S: Final = 5.0
 ENV_TRACING: Final = "SLOSCOPE_TRACING"
 ENV_RESOURCE_METRICS: Final = "SLOSCOPE_RESOURCE_METRICS"
 OTEL_SERVICE_NAME: Final = "OTEL_SERVICE_NAME"
@@ -262,9 +267,10 @@ class Telemetry:
             if self._shut_down:
                 return
             self._shut_down = True
+        # The provider's final collection still observes the resource instruments.
+        self.meter_provider.shutdown(timeout_millis=timeout_s * 1000)
         if self.resources is not None:
             self.resources.close()
-        self.meter_provider.shutdown(timeout_millis=timeout_s * 1000)
         if self.tracer_provider is not None:
             self.tracer_provider.shutdown()
 
@@ -306,6 +312,34 @@ def _otlp_reader(settings: TelemetrySettings) -> PeriodicExportingMetricReader:
     )
 
 
+def flush_on_sigterm(telemetry: Telemetry, timeout_s: float = SIGTERM_FLUSH_TIMEOUT_S) -> bool:
+    """Flush before a SIGTERM ends the process, when nothing else handles SIGTERM.
+
+    A default SIGTERM kills the process without running ``atexit``, so the metrics of
+    the last export interval would be lost. uvicorn handles SIGTERM itself, then
+    restores the previous handler and raises the signal again: this handler, which
+    shuts the telemetry down and then dies of the signal as it would have. The flush
+    runs in a thread of its own, so an SDK lock held by the interrupted main thread
+    delays death by ``timeout_s`` at most. Returns whether the handler was installed.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return False
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        flusher = threading.Thread(
+            target=telemetry.shutdown, args=(timeout_s,), name="sloscope-flush", daemon=True
+        )
+        flusher.start()
+        flusher.join(timeout_s)
+        signal.signal(signum, signal.SIG_DFL)
+        signal.raise_signal(signum)
+
+    signal.signal(signal.SIGTERM, handle)
+    return True
+
+
 _configure_lock = threading.Lock()
 _configured: Telemetry | None = None
 
@@ -343,6 +377,7 @@ def configure(
         if telemetry.tracer_provider is not None:
             trace.set_tracer_provider(telemetry.tracer_provider)
         _configured = telemetry
+        flush_on_sigterm(telemetry)
         logger.info(
             "telemetry configured",
             extra={"service": settings.service_name, "tracing": settings.tracing},

@@ -401,10 +401,12 @@ class PostgresMetrics:
         def observe(_: CallbackOptions) -> Iterable[Observation]:
             observations: list[Observation] = []
             for row in self._replication.get() or ():
+                if not row["replay_known"]:
+                    continue  # the standby has not reported its position yet
                 for operation, column in _WAL_OPERATIONS.items():
                     lag_s = row[column]
                     if lag_s is None:
-                        # PostgreSQL reports no lag once a standby has caught up and
+                        # PostgreSQL shows no lag once a standby has caught up and
                         # stays idle: that is a lag of zero.
                         lag_s = 0.0
                     attributes = self._attrs.get(

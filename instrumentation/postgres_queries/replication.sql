@@ -1,9 +1,12 @@
 -- Standbys streaming from this server (none on a standby or a server without replicas).
--- Returns: client (address, or 'unix' for a socket), data_delay_bytes (NULL during
---   recovery), write_lag_s, flush_lag_s, replay_lag_s (NULL when unknown).
+-- Returns: client (address, or 'unix' for a socket), replay_known (whether the standby
+--   has reported its replay position yet), data_delay_bytes (NULL during recovery or
+--   while unknown), write_lag_s, flush_lag_s, replay_lag_s (NULL once the standby has
+--   caught up and is idle, or while unknown).
 -- Parameters: none.
 SELECT
     coalesce(host(r.client_addr), 'unix') AS client,
+    r.replay_lsn IS NOT NULL AS replay_known,
     CASE
         WHEN NOT pg_is_in_recovery()
             THEN pg_wal_lsn_diff(pg_current_wal_lsn(), r.replay_lsn)::bigint

@@ -1,0 +1,112 @@
+"""The OTel distro: environment defaults, and sloscope's middleware in place of the
+upstream FastAPI/Starlette instrumentors. (The configurator registers global providers:
+``test_e2e.test_opentelemetry_instrument_with_no_code_change`` runs it in a subprocess.)"""
+
+from __future__ import annotations
+
+import os
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any, ClassVar
+
+import fastapi
+import pytest
+from fastapi import FastAPI
+from opentelemetry.sdk.metrics import MeterProvider
+from starlette.applications import Starlette
+
+from instrumentation import SloscopeMiddleware, instrument_app
+from instrumentation.distro import (
+    ENVIRONMENT_DEFAULTS,
+    SloscopeConfigurator,
+    SloscopeDistro,
+    patch_starlette,
+)
+
+
+class RecordingInstrumentor:
+    """Stands in for a third-party instrumentor that the distro must load as usual."""
+
+    calls: ClassVar[list[dict[str, Any]]] = []
+
+    def instrument(self, **kwargs: Any) -> None:
+        RecordingInstrumentor.calls.append(kwargs)
+
+
+@pytest.fixture
+def restore_app_classes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let a test patch Starlette and FastAPI; monkeypatch puts the originals back."""
+    for cls in (Starlette, FastAPI):
+        monkeypatch.setattr(cls, "build_middleware_stack", cls.__dict__["build_middleware_stack"])
+
+
+def _forget_on_teardown(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
+    for name in names:
+        monkeypatch.setenv(name, "placeholder")
+        monkeypatch.delenv(name)
+
+
+def test_entry_points_name_the_distro_and_configurator() -> None:
+    (distro,) = [ep for ep in entry_points(group="opentelemetry_distro") if ep.name == "sloscope"]
+    (configurator,) = [
+        ep for ep in entry_points(group="opentelemetry_configurator") if ep.name == "sloscope"
+    ]
+    assert distro.load() is SloscopeDistro
+    assert configurator.load() is SloscopeConfigurator
+
+
+def test_distro_sets_defaults_without_overriding_the_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    _forget_on_teardown(monkeypatch, *ENVIRONMENT_DEFAULTS)
+    monkeypatch.setenv("OTEL_LOGS_EXPORTER", "otlp")
+    SloscopeDistro().configure()
+    assert os.environ["OTEL_SEMCONV_STABILITY_OPT_IN"] == "http"
+    assert os.environ["OTEL_METRICS_EXPORTER"] == "otlp"
+    assert os.environ["OTEL_TRACES_EXPORTER"] == "none"
+    assert os.environ["OTEL_LOGS_EXPORTER"] == "otlp"
+
+
+def test_tracing_on_request_turns_the_trace_exporter_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    _forget_on_teardown(monkeypatch, *ENVIRONMENT_DEFAULTS)
+    monkeypatch.setenv("SLOSCOPE_TRACING", "true")
+    SloscopeDistro().configure()
+    assert os.environ["OTEL_TRACES_EXPORTER"] == "otlp"
+
+
+@pytest.mark.usefixtures("restore_app_classes")
+def test_fastapi_and_starlette_get_sloscope_instead_of_the_upstream_instrumentors() -> None:
+    fastapi_class = fastapi.FastAPI
+    entry = EntryPoint(
+        name="fastapi",
+        value="opentelemetry.instrumentation.fastapi:FastAPIInstrumentor",
+        group="opentelemetry_instrumentor",
+    )
+    SloscopeDistro().load_instrumentor(entry, skip_dep_check=True)
+    assert fastapi.FastAPI is fastapi_class  # the upstream instrumentor was not loaded
+    assert patch_starlette() == []  # already patched, idempotently
+
+    for app in (FastAPI(), Starlette()):
+        stack = app.build_middleware_stack()
+        assert isinstance(stack, SloscopeMiddleware)
+        assert not isinstance(stack.app, SloscopeMiddleware)
+
+
+@pytest.mark.usefixtures("restore_app_classes")
+def test_an_explicitly_instrumented_app_is_wrapped_once() -> None:
+    assert sorted(patch_starlette()) == [
+        "fastapi.applications.FastAPI",
+        "starlette.applications.Starlette",
+    ]
+    app = instrument_app(FastAPI(), meter_provider=MeterProvider(shutdown_on_exit=False))
+    stack = app.build_middleware_stack()
+    assert isinstance(stack, SloscopeMiddleware)
+    assert not isinstance(stack.app, SloscopeMiddleware)
+
+
+def test_other_instrumentors_load_as_usual() -> None:
+    entry = EntryPoint(
+        name="recording",
+        value=f"{__name__}:RecordingInstrumentor",
+        group="opentelemetry_instrumentor",
+    )
+    RecordingInstrumentor.calls.clear()
+    SloscopeDistro().load_instrumentor(entry, skip_dep_check=True)
+    assert RecordingInstrumentor.calls == [{"skip_dep_check": True}]
