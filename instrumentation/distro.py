@@ -10,7 +10,10 @@
    when ``SLOSCOPE_POSTGRES_DSN`` is set;
 3. the instrumentors: for FastAPI and Starlette, instead of the upstream instrumentors,
    every application gets ``instrument_app`` when its middleware stack is first built;
-   every other installed instrumentor loads as usual.
+   opentelemetry-instrumentation-system-metrics is skipped (``configure()`` reports the
+   same resources under current semantic-convention names, and both together would
+   mix two attribute schemes under one metric name); every other installed
+   instrumentor loads as usual.
 """
 
 from __future__ import annotations
@@ -39,8 +42,9 @@ ENVIRONMENT_DEFAULTS: Final[Mapping[str, str]] = {
     "OTEL_LOGS_EXPORTER": "none",
 }
 
-# The upstream instrumentors sloscope's middleware replaces.
-REPLACED_INSTRUMENTORS: Final = frozenset({"fastapi", "starlette"})
+# The upstream instrumentors sloscope's middleware and resource metrics replace.
+REPLACED_BY_MIDDLEWARE: Final = frozenset({"fastapi", "starlette"})
+REPLACED_BY_RESOURCE_METRICS: Final = frozenset({"system_metrics"})
 
 _PATCHED: Final = "_sloscope_patched"
 _APP_CLASSES: Final = (("starlette.applications", "Starlette"), ("fastapi.applications", "FastAPI"))
@@ -56,8 +60,11 @@ class SloscopeDistro(BaseDistro):  # type: ignore[misc]  # BaseDistro is untyped
             os.environ["OTEL_TRACES_EXPORTER"] = "otlp"
 
     def load_instrumentor(self, entry_point: Any, **kwargs: Any) -> None:
-        if entry_point.name in REPLACED_INSTRUMENTORS:
+        if entry_point.name in REPLACED_BY_MIDDLEWARE:
             patch_starlette()
+            return
+        if entry_point.name in REPLACED_BY_RESOURCE_METRICS:
+            logger.debug("instrumentor replaced", extra={"instrumentor": entry_point.name})
             return
         super().load_instrumentor(entry_point, **kwargs)
 

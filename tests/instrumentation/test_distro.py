@@ -101,6 +101,19 @@ def test_an_explicitly_instrumented_app_is_wrapped_once() -> None:
     assert not isinstance(stack.app, SloscopeMiddleware)
 
 
+def test_the_legacy_system_metrics_instrumentor_is_skipped(
+    meter_provider: MeterProvider,
+) -> None:
+    entry = EntryPoint(
+        name="system_metrics",
+        value=f"{__name__}:RecordingInstrumentor",
+        group="opentelemetry_instrumentor",
+    )
+    RecordingInstrumentor.calls.clear()
+    SloscopeDistro().load_instrumentor(entry, skip_dep_check=True)
+    assert RecordingInstrumentor.calls == []
+
+
 def test_other_instrumentors_load_as_usual() -> None:
     entry = EntryPoint(
         name="recording",
