@@ -62,6 +62,7 @@ class FlushReport:
     duration_s: float
     ok: bool
     reasons: dict[str, int] = field(default_factory=dict)
+    overflowing: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 class Batcher:
@@ -82,6 +83,7 @@ class Batcher:
         self._next_seq = 0
         self._wakeup = asyncio.Event()
         self._closing = False
+        self._draining = False
         self._executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="sloscope-flush")
         self._task: asyncio.Task[None] | None = None
 
@@ -112,11 +114,17 @@ class Batcher:
             self._wakeup.set()
         return await waiting.future
 
+    def drain(self) -> None:
+        """Write what is queued without waiting for the interval (shutdown is coming)."""
+        self._draining = True
+        self._wakeup.set()
+
     async def shutdown(self, timeout_s: float = 30.0) -> None:
         """Stop taking requests and write everything already accepted. Idempotent."""
         if self._closing:
             return
         self._closing = True
+        self._draining = True
         self._wakeup.set()
         if self._task is not None:
             try:
@@ -138,7 +146,7 @@ class Batcher:
 
     async def _wait_for_batch(self) -> None:
         while not self._closing:
-            if self._pending_points >= self._options.batch_points:
+            if self._pending_points >= self._options.batch_points or (self._draining and self._pending):
                 return
             if self._pending:
                 age = time.monotonic() - self._pending[0].enqueued_at
@@ -184,7 +192,9 @@ class Batcher:
         except ProcessorError as exc:
             self._fail(batch, exc, started)
             return
-        report = FlushReport(result.points, 0, result.bytes, time.monotonic() - started, True)
+        report = FlushReport(
+            result.points, 0, result.bytes, time.monotonic() - started, True, overflowing=result.overflowing
+        )
         for waiting in batch:
             reasons = result.rejected.get(waiting.request.seq, {})
             rejected = sum(reasons.values())

@@ -82,6 +82,7 @@ class FlushResult:
     rejected: dict[int, Counter[str]] = field(default_factory=dict)
     points: int = 0
     bytes: int = 0
+    overflowing: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def rejected_points(self, seq: int) -> int:
         return sum(self.rejected.get(seq, Counter()).values())
@@ -119,6 +120,8 @@ class Pipeline:
                 self._flush_type(metric_type, token, path, result)
         finally:
             path.unlink(missing_ok=True)
+        rows = self._store.query(_sql.statement("overflowing"), {"counts": SERIES_COUNTS_TABLE})
+        result.overflowing = {(service, metric): series for service, metric, series in rows}
         return result
 
     def _flush_type(self, metric_type: MetricType, token: str, path: Path, result: FlushResult) -> None:

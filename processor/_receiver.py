@@ -79,6 +79,7 @@ class Receiver:
         self._server: grpc.aio.Server | None = None
         self._self_metrics_task: asyncio.Task[None] | None = None
         self._stopped = False
+        self._warned_overflow: set[tuple[str, str]] = set()
         self.port = 0
 
     @property
@@ -115,14 +116,16 @@ class Receiver:
         if self._stopped:
             return
         self._stopped = True
+        if self._batcher is not None:
+            self._batcher.drain()
         if self._server is not None:
-            # In-flight handlers wait for their batch, which the batcher keeps writing.
+            # In-flight handlers wait for their batch, which the batcher writes at once.
             await self._server.stop(grace=timeout_s / 2)
         if self._self_metrics_task is not None:
             self._self_metrics_task.cancel()
             await asyncio.gather(self._self_metrics_task, return_exceptions=True)
         if self._batcher is not None:
-            await self._submit_self_metrics()
+            await self.write_self_metrics()
             await self._batcher.shutdown(timeout_s / 2)
         logger.info("otlp receiver stopped", extra=dict(self.metrics.totals))
 
@@ -184,16 +187,24 @@ class Receiver:
         self.metrics.flushed(report)
         if report.reasons:
             logger.warning("points rejected", extra={"reasons": report.reasons})
+        for (service, metric), series in report.overflowing.items():
+            if (service, metric) not in self._warned_overflow:
+                self._warned_overflow.add((service, metric))
+                logger.warning(
+                    "series limit reached",
+                    extra={"service": service, "metric": metric, "limit": self._options.limits.series_limit, "overflow_series": series},
+                )
 
     async def _report_self_metrics(self) -> None:
         while True:
             await asyncio.sleep(self._options.self_metrics_interval_s)
             try:
-                await self._submit_self_metrics()
+                await self.write_self_metrics()
             except ProcessorError as exc:
                 logger.warning("self-metrics not written", extra={"error": str(exc)})
 
-    async def _submit_self_metrics(self) -> None:
+    async def write_self_metrics(self) -> None:
+        """Write the self-metrics gathered since the last report (also done every interval)."""
         assert self._batcher is not None
         request = self.metrics.collect(self._batcher.queued_points, self._options.batch.queue_points)
         await self._batcher.submit(request.SerializeToString(), count_points(request))

@@ -37,12 +37,14 @@ ORDER BY SeriesKey
 ${STATE_TTL}
 SETTINGS non_replicated_deduplication_window = 1000;
 
--- sloscope_series_counts: how many series each metric has been admitted (not overflow),
--- for the per-metric series limit; one row per flush that saw new series, summed.
+-- sloscope_series_counts: how many series each metric has had admitted, and sent to the
+-- overflow series, for the per-metric series limit; one row per flush that saw new
+-- series, summed.
 CREATE TABLE IF NOT EXISTS {db:Identifier}.sloscope_series_counts ${ON_CLUSTER} (
     ServiceName LowCardinality(String),
     MetricName LowCardinality(String),
-    AdmittedSeries UInt64
+    AdmittedSeries UInt64,
+    OverflowSeries UInt64
 )
 ENGINE = ${SUMMING_MERGE_TREE}
 ORDER BY (ServiceName, MetricName)
@@ -274,7 +276,7 @@ WHERE IsLatest;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.ingest_sink_gauge_counts ${ON_CLUSTER}
 TO {db:Identifier}.sloscope_series_counts AS
-SELECT ServiceName, MetricName, countIf(NOT Overflow) AS AdmittedSeries
+SELECT ServiceName, MetricName, countIf(NOT Overflow) AS AdmittedSeries, countIf(Overflow) AS OverflowSeries
 FROM {db:Identifier}.ingest_sink_gauge
 WHERE IsNewSeries
 GROUP BY ServiceName, MetricName;
@@ -339,7 +341,7 @@ WHERE IsLatest;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.ingest_sink_sum_counts ${ON_CLUSTER}
 TO {db:Identifier}.sloscope_series_counts AS
-SELECT ServiceName, MetricName, countIf(NOT Overflow) AS AdmittedSeries
+SELECT ServiceName, MetricName, countIf(NOT Overflow) AS AdmittedSeries, countIf(Overflow) AS OverflowSeries
 FROM {db:Identifier}.ingest_sink_sum
 WHERE IsNewSeries
 GROUP BY ServiceName, MetricName;
@@ -424,7 +426,7 @@ WHERE IsLatest;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.ingest_sink_histogram_counts ${ON_CLUSTER}
 TO {db:Identifier}.sloscope_series_counts AS
-SELECT ServiceName, MetricName, countIf(NOT Overflow) AS AdmittedSeries
+SELECT ServiceName, MetricName, countIf(NOT Overflow) AS AdmittedSeries, countIf(Overflow) AS OverflowSeries
 FROM {db:Identifier}.ingest_sink_histogram
 WHERE IsNewSeries
 GROUP BY ServiceName, MetricName;
@@ -525,7 +527,7 @@ WHERE IsLatest;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.ingest_sink_exponential_histogram_counts ${ON_CLUSTER}
 TO {db:Identifier}.sloscope_series_counts AS
-SELECT ServiceName, MetricName, countIf(NOT Overflow) AS AdmittedSeries
+SELECT ServiceName, MetricName, countIf(NOT Overflow) AS AdmittedSeries, countIf(Overflow) AS OverflowSeries
 FROM {db:Identifier}.ingest_sink_exponential_histogram
 WHERE IsNewSeries
 GROUP BY ServiceName, MetricName;
@@ -583,7 +585,7 @@ WHERE IsLatest;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.ingest_sink_summary_counts ${ON_CLUSTER}
 TO {db:Identifier}.sloscope_series_counts AS
-SELECT ServiceName, MetricName, countIf(NOT Overflow) AS AdmittedSeries
+SELECT ServiceName, MetricName, countIf(NOT Overflow) AS AdmittedSeries, countIf(Overflow) AS OverflowSeries
 FROM {db:Identifier}.ingest_sink_summary
 WHERE IsNewSeries
 GROUP BY ServiceName, MetricName;
