@@ -7,8 +7,8 @@ from pathlib import Path
 
 from opentelemetry.metrics import MeterProvider
 
+from instrumentation._linux import PROC
 from instrumentation._process import ProcessMetrics
-from instrumentation._procfs import PROC
 from instrumentation._sampling import DEFAULT_MAX_AGE_S
 from instrumentation._scope import get_meter
 from instrumentation._system import SystemMetrics

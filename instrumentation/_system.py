@@ -27,7 +27,7 @@ from opentelemetry.util.types import AttributeValue
 
 from instrumentation import _conventions as conv
 from instrumentation._attributes import AttributeSets
-from instrumentation._procfs import PROC, ConnectionKey, connection_counts, process_state_counts
+from instrumentation._linux import PROC, ConnectionKey, connection_counts, process_state_counts
 from instrumentation._sampling import DEFAULT_MAX_AGE_S, CycleCache
 
 __all__ = ["SystemMetrics"]

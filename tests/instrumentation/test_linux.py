@@ -1,14 +1,20 @@
-"""Connection and process counts read from a /proc tree (a real one and a made-up one)."""
+"""Connection and process counts: sock_diag, a /proc tree (a real one and a made-up one)."""
 
 from __future__ import annotations
 
+import socket
+import struct
 from pathlib import Path
 
 import psutil
+import pytest
 
-from instrumentation._procfs import (
+from instrumentation._linux import (
     connection_counts,
+    connection_counts_netlink,
+    connection_counts_proc,
     connection_counts_psutil,
+    parse_diag_messages,
     process_state_counts,
     process_state_counts_psutil,
 )
@@ -38,8 +44,8 @@ def fake_proc(root: Path) -> Path:
     return root
 
 
-def test_connections_by_transport_and_state(tmp_path: Path) -> None:
-    assert connection_counts(fake_proc(tmp_path)) == {
+def test_connections_by_transport_and_state_from_proc(tmp_path: Path) -> None:
+    assert connection_counts_proc(fake_proc(tmp_path)) == {
         ("tcp", "listen"): 2,
         ("tcp", "established"): 3,
         ("tcp", "time_wait"): 1,
@@ -57,13 +63,38 @@ def test_processes_by_state(tmp_path: Path) -> None:
     }
 
 
-def test_without_proc_the_counts_come_from_psutil(tmp_path: Path) -> None:
-    missing = tmp_path / "no-proc"
-    connections = connection_counts(missing)
-    processes = process_state_counts(missing)
-    assert {transport for transport, _ in connections} <= {"tcp", "udp"}
+def test_without_proc_the_process_counts_come_from_psutil(tmp_path: Path) -> None:
+    processes = process_state_counts(tmp_path / "no-proc")
     assert set(processes) <= {"running", "sleeping", "stopped", "defunct"}
     assert sum(processes.values()) > 0
+
+
+def _record(state: int, length: int = 88) -> bytes:
+    header = struct.pack("=IHHII", length, 20, 2, 1, 0)
+    return header + bytes([2, state]) + bytes(length - 18)
+
+
+def test_sock_diag_messages_are_parsed() -> None:
+    done = struct.pack("=IHHII", 20, 3, 2, 1, 0) + bytes(4)
+    assert parse_diag_messages(_record(10) + _record(1) + _record(6)) == ([10, 1, 6], False)
+    assert parse_diag_messages(_record(1) + done) == ([1], True)
+    with pytest.raises(OSError, match="refused"):
+        parse_diag_messages(struct.pack("=IHHII", 36, 2, 0, 1, 0) + bytes(20))
+    with pytest.raises(OSError, match="malformed"):
+        parse_diag_messages(struct.pack("=IHHII", 16, 20, 2, 1, 0))
+
+
+def test_sock_diag_sees_our_own_sockets() -> None:
+    if not hasattr(socket, "AF_NETLINK"):
+        pytest.skip("no netlink on this platform")
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        client = socket.create_connection(server.getsockname())
+        accepted, _ = server.accept()
+        with client, accepted:
+            counts = connection_counts_netlink()
+            assert counts.get(("tcp", "listen"), 0) >= 1
+            assert counts.get(("tcp", "established"), 0) >= 2
+            assert {("tcp", "listen"), ("tcp", "established")} <= connection_counts().keys()
 
 
 def test_the_real_proc_and_psutil_agree_on_the_categories() -> None:
