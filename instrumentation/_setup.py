@@ -13,7 +13,8 @@ What it sets up (each default yields to the standard ``OTEL_*`` variable when it
   ``host.name``, ``process.pid``, ``service.instance.id`` (``OTEL_RESOURCE_ATTRIBUTES``
   and ``OTEL_SERVICE_NAME`` are honoured);
 * the psutil resource metrics (``SLOSCOPE_RESOURCE_METRICS=false`` turns them off);
-* tracing only when asked for (``tracing=True`` or ``SLOSCOPE_TRACING=true``);
+* tracing only when asked for (``tracing=True``, ``SLOSCOPE_TRACING=true``, or
+  ``OTEL_TRACES_EXPORTER=otlp``);
 * a final flush at exit, including on SIGTERM (``flush_on_sigterm``).
 
 ``resolve_settings`` is pure (it reads a mapping, not the process environment) and
@@ -78,6 +79,7 @@ SIGTERM_FLUSH_TIMEOUT_S: Final = 5.0
 ENV_TRACING: Final = "SLOSCOPE_TRACING"
 ENV_RESOURCE_METRICS: Final = "SLOSCOPE_RESOURCE_METRICS"
 OTEL_SERVICE_NAME: Final = "OTEL_SERVICE_NAME"
+OTEL_TRACES_EXPORTER: Final = "OTEL_TRACES_EXPORTER"
 OTEL_METRIC_EXPORT_INTERVAL: Final = "OTEL_METRIC_EXPORT_INTERVAL"
 OTEL_TEMPORALITY: Final = "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE"
 OTEL_HISTOGRAM_AGGREGATION: Final = "OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION"
@@ -129,7 +131,12 @@ def resolve_settings(
 ) -> TelemetrySettings:
     """Merge arguments, ``environ`` and defaults; arguments win. Raises ``InvalidConfiguration``."""
     resource = _resource(environ, service_name, service_version, environment)
-    tracing_on = tracing if tracing is not None else _env_bool(environ, ENV_TRACING, False)
+    traces_exporter = environ.get(OTEL_TRACES_EXPORTER, "").strip().lower()
+    tracing_on = (
+        tracing
+        if tracing is not None
+        else _env_bool(environ, ENV_TRACING, "otlp" in traces_exporter.split(","))
+    )
     return TelemetrySettings(
         resource=resource,
         latency_buckets=latency_buckets_from(latency_buckets, environ),

@@ -4,7 +4,8 @@
 ``opentelemetry_distro`` and ``opentelemetry_configurator`` entry points:
 
 1. ``SloscopeDistro.configure``: environment defaults (stable HTTP semantic conventions
-   for the other instrumentations, OTLP metrics, no traces or logs unless asked);
+   for the other instrumentations, OTLP metrics, no traces or logs unless asked:
+   ``--traces_exporter otlp`` or ``SLOSCOPE_TRACING=true`` turns tracing on);
 2. ``SloscopeConfigurator.configure``: ``instrumentation.configure()`` from the
    environment (service name from ``OTEL_SERVICE_NAME``), plus the PostgreSQL reader
    when ``SLOSCOPE_POSTGRES_DSN`` is set;
@@ -27,7 +28,7 @@ from typing import Any, Final
 from opentelemetry.instrumentation.distro import BaseDistro  # type: ignore[attr-defined]
 
 from instrumentation._asgi import instrument_app, instrumented_flag_set
-from instrumentation._setup import ENV_TRACING, configure
+from instrumentation._setup import configure
 
 __all__ = ["ENV_POSTGRES_DSN", "SloscopeConfigurator", "SloscopeDistro", "patch_starlette"]
 
@@ -56,8 +57,6 @@ class SloscopeDistro(BaseDistro):  # type: ignore[misc]  # BaseDistro is untyped
     def _configure(self, **kwargs: Any) -> None:
         for name, value in ENVIRONMENT_DEFAULTS.items():
             os.environ.setdefault(name, value)
-        if os.environ.get(ENV_TRACING, "").strip().lower() in {"1", "true", "yes", "on"}:
-            os.environ["OTEL_TRACES_EXPORTER"] = "otlp"
 
     def load_instrumentor(self, entry_point: Any, **kwargs: Any) -> None:
         if entry_point.name in REPLACED_BY_MIDDLEWARE:

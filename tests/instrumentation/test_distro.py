@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from opentelemetry.sdk.metrics import MeterProvider
 from starlette.applications import Starlette
 
-from instrumentation import SloscopeMiddleware, instrument_app
+from instrumentation import SloscopeMiddleware, instrument_app, resolve_settings
 from instrumentation.distro import (
     ENVIRONMENT_DEFAULTS,
     SloscopeConfigurator,
@@ -64,11 +64,12 @@ def test_distro_sets_defaults_without_overriding_the_user(monkeypatch: pytest.Mo
     assert os.environ["OTEL_LOGS_EXPORTER"] == "otlp"
 
 
-def test_tracing_on_request_turns_the_trace_exporter_on(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_asking_for_traces_keeps_the_trace_exporter(monkeypatch: pytest.MonkeyPatch) -> None:
     _forget_on_teardown(monkeypatch, *ENVIRONMENT_DEFAULTS)
-    monkeypatch.setenv("SLOSCOPE_TRACING", "true")
+    monkeypatch.setenv("OTEL_TRACES_EXPORTER", "otlp")
     SloscopeDistro().configure()
     assert os.environ["OTEL_TRACES_EXPORTER"] == "otlp"
+    assert resolve_settings(os.environ, service_name="checkout").tracing
 
 
 @pytest.mark.usefixtures("restore_app_classes")

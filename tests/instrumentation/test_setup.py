@@ -128,6 +128,21 @@ def test_arguments_take_over_from_the_environment() -> None:
     assert settings.latency_buckets == (0.4,)
 
 
+@pytest.mark.parametrize(
+    ("environ", "tracing"),
+    [
+        ({}, False),
+        ({"OTEL_TRACES_EXPORTER": "none"}, False),
+        ({"OTEL_TRACES_EXPORTER": "otlp"}, True),
+        ({"OTEL_TRACES_EXPORTER": "console,otlp"}, True),
+        ({"OTEL_TRACES_EXPORTER": "otlp", "SLOSCOPE_TRACING": "false"}, False),
+    ],
+    ids=["default", "none", "otlp", "list", "sloscope-variable-wins"],
+)
+def test_tracing_from_the_environment(environ: dict[str, str], tracing: bool) -> None:
+    assert resolve_settings(environ, service_name="checkout").tracing is tracing
+
+
 def test_a_bad_boolean_is_named() -> None:
     with pytest.raises(InvalidConfiguration, match="SLOSCOPE_TRACING: expected true or false"):
         resolve_settings({"SLOSCOPE_TRACING": "sometimes"}, service_name="checkout")
@@ -185,6 +200,18 @@ def test_shutdown_is_idempotent_and_flush_reports_success() -> None:
     telemetry.shutdown()
     telemetry.shutdown()
     assert not telemetry.resources.is_open()
+
+
+def test_tracing_builds_a_tracer_provider_with_the_same_resource() -> None:
+    settings = resolve_settings({}, service_name="checkout", tracing=True, resource_metrics=False)
+    telemetry = build_telemetry(settings, metric_readers=[InMemoryMetricReader()])
+    try:
+        assert telemetry.tracer_provider is not None
+        assert telemetry.tracer_provider.resource is settings.resource
+        assert not settings.exemplars_off  # exemplars link latency buckets to traces
+        assert telemetry.force_flush(timeout_s=5)
+    finally:
+        telemetry.shutdown()
 
 
 def test_resource_metrics_can_be_left_out() -> None:
