@@ -1,35 +1,58 @@
-"""The OTel SDK's own OTLP gRPC exporter against a running receiver: what is recorded is
-what is stored, value for value."""
+"""The OTel SDK's own OTLP gRPC exporter against a running receiver (directly, and
+through rotel): what is recorded is what is stored, value for value."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
 
 import pytest
 from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
-from opentelemetry.sdk.metrics import Counter, Histogram, MeterProvider, ObservableGauge, UpDownCounter
+from opentelemetry.metrics import CallbackOptions, Observation
+from opentelemetry.sdk.metrics import (
+    Counter,
+    Histogram,
+    MeterProvider,
+    ObservableGauge,
+    ObservableUpDownCounter,
+    UpDownCounter,
+)
 from opentelemetry.sdk.metrics.export import AggregationTemporality, PeriodicExportingMetricReader
+from opentelemetry.sdk.metrics.view import ExponentialBucketHistogramAggregation, View
 from opentelemetry.sdk.resources import Resource
 
 from processor.store import Store
 from tests.support.processor import running_processor
+from tests.support.rotel import running_rotel, wait_until
 
 BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
-DELTA = {
+DELTA: dict[type, AggregationTemporality] = {
     Counter: AggregationTemporality.DELTA,
     Histogram: AggregationTemporality.DELTA,
     UpDownCounter: AggregationTemporality.CUMULATIVE,
+    ObservableUpDownCounter: AggregationTemporality.CUMULATIVE,
     ObservableGauge: AggregationTemporality.CUMULATIVE,
 }
 
 
-def _provider(endpoint: str, service: str, delta: bool) -> tuple[MeterProvider, PeriodicExportingMetricReader]:
-    exporter = OTLPMetricExporter(
-        endpoint=endpoint, insecure=True, preferred_temporality=DELTA if delta else None
-    )
-    reader = PeriodicExportingMetricReader(exporter, export_interval_millis=3_600_000)
-    provider = MeterProvider(resource=Resource.create({"service.name": service}), metric_readers=[reader])
-    return provider, reader
+class Sender:
+    """A MeterProvider exporting over OTLP/gRPC only when flushed."""
+
+    def __init__(self, endpoint: str, service: str, delta: bool, views: Sequence[View] = ()) -> None:
+        exporter = OTLPMetricExporter(
+            endpoint=endpoint, insecure=True, preferred_temporality=DELTA if delta else None
+        )
+        self.reader = PeriodicExportingMetricReader(exporter, export_interval_millis=3_600_000)
+        self.provider = MeterProvider(
+            resource=Resource.create({"service.name": service}),
+            metric_readers=[self.reader],
+            views=list(views),
+        )
+        self.meter = self.provider.get_meter("tests")
+
+    def flush(self) -> None:
+        assert self.reader.force_flush(timeout_millis=30_000)
 
 
 @pytest.fixture
@@ -38,41 +61,109 @@ def endpoint(store: Store) -> Iterator[str]:
         yield running.endpoint
 
 
-@pytest.mark.parametrize("delta", [True, False], ids=["delta", "cumulative"])
-def test_sdk_histogram_and_counter_arrive_exactly(store: Store, endpoint: str, delta: bool) -> None:
-    provider, reader = _provider(endpoint, "checkout", delta)
-    meter = provider.get_meter("test")
-    duration = meter.create_histogram(
+def _record_phases(sender: Sender) -> None:
+    duration = sender.meter.create_histogram(
         "http.server.request.duration", unit="s", explicit_bucket_boundaries_advisory=BOUNDS
     )
-    requests = meter.create_counter("requests", unit="{request}")
-    for value in (0.003, 0.02, 0.02, 0.3, 7.0):
-        duration.record(value, {"http.route": "/a", "http.response.status_code": 200})
-    requests.add(5, {"http.route": "/a"})
-    reader.force_flush()
-    for value in (0.004, 12.0):
-        duration.record(value, {"http.route": "/a", "http.response.status_code": 200})
-    duration.record(0.2, {"http.route": "/b", "http.response.status_code": 500})
-    requests.add(3, {"http.route": "/a"})
-    reader.force_flush()
-    reader.force_flush()  # nothing new: a cumulative export repeats totals, stores nothing
-    provider.shutdown()
+    requests = sender.meter.create_counter("requests", unit="{request}")
+    phases: list[list[tuple[float, str, int]]] = [
+        [(0.003, "/a", 200), (0.02, "/a", 200), (0.02, "/a", 200), (0.3, "/a", 200), (7.0, "/a", 200)],
+        [(0.004, "/a", 200), (12.0, "/a", 200), (0.2, "/b", 500)],
+        [],
+        [(0.05, "/b", 500), (0.05, "/b", 200)],
+    ]
+    for phase in phases:
+        for value, route, status in phase:
+            attrs = {"http.route": route, "http.response.status_code": status}
+            duration.record(value, attrs)
+            requests.add(1, attrs)
+        sender.flush()
 
-    rows = store.query(
+
+def _deltas(store: Store, service: str) -> list[tuple[Any, ...]]:
+    return store.query(
         """
-        SELECT Attributes['http.route'], sum(Count), sumForEach(BucketCounts), round(sum(Sum), 9),
-               minIf(Min, HasMin), maxIf(Max, HasMax), count(), any(AggregationTemporality)
+        SELECT Attributes['http.route'], Attributes['http.response.status_code'], Count,
+               BucketCounts, round(Sum, 9), AggregationTemporality
         FROM {db:Identifier}.otel_metrics_histogram
-        WHERE ServiceName = 'checkout' AND MetricName = 'http.server.request.duration'
-        GROUP BY 1 ORDER BY 1
-        """
+        WHERE ServiceName = {service:String} AND MetricName = 'http.server.request.duration'
+        ORDER BY TimeUnixNano, 1, 2
+        """,
+        {"service": service},
     )
-    assert rows[0][:4] == ("/a", 7, [2, 0, 2, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 1], 19.347)
-    assert rows[0][4:6] == (0.003, 12.0)
-    assert rows[1][:4] == ("/b", 1, [0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0], 0.2)
-    assert rows[0][7] == 1  # stored as deltas either way
-    assert rows[0][6] == 2  # one row per export that had new measurements
-    counter = store.query(
-        "SELECT sum(Value), count() FROM {db:Identifier}.otel_metrics_sum WHERE MetricName = 'requests'"
+
+
+def test_delta_and_cumulative_traffic_store_identical_deltas(store: Store, endpoint: str) -> None:
+    for service, delta in (("delta", True), ("cumulative", False)):
+        sender = Sender(endpoint, service, delta)
+        _record_phases(sender)
+        sender.provider.shutdown()
+
+    delta_rows, cumulative_rows = _deltas(store, "delta"), _deltas(store, "cumulative")
+    assert delta_rows == cumulative_rows
+    assert [row[:3] for row in delta_rows] == [
+        ("/a", "200", 5),
+        ("/a", "200", 2),
+        ("/b", "500", 1),
+        ("/b", "200", 1),
+        ("/b", "500", 1),
+    ]
+    assert delta_rows[0][3] == [1, 0, 2, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0]
+    counters = store.query(
+        "SELECT ServiceName, sum(Value), count(), any(AggregationTemporality) "
+        "FROM {db:Identifier}.otel_metrics_sum WHERE MetricName = 'requests' GROUP BY 1 ORDER BY 1"
     )
-    assert counter == [(8.0, 2)]
+    assert counters == [("cumulative", 10.0, 5, 1), ("delta", 10.0, 5, 1)]
+
+
+def test_every_instrument_kind_arrives_value_for_value(store: Store, endpoint: str) -> None:
+    views = [View(instrument_name="queue.wait", aggregation=ExponentialBucketHistogramAggregation(max_size=20))]
+    sender = Sender(endpoint, "kinds", delta=False, views=views)
+    active = sender.meter.create_up_down_counter("active", unit="{request}")
+    wait = sender.meter.create_histogram("queue.wait", unit="s")
+    temperature = {"value": 21.5}
+
+    def observe(options: CallbackOptions) -> list[Observation]:
+        return [Observation(temperature["value"], {"room": "lab"})]
+
+    sender.meter.create_observable_gauge("temperature", [observe], unit="Cel")
+    active.add(5)
+    active.add(-2)
+    for value in (0.5, 1.0, 1.5, 3.0, 100.0):
+        wait.record(value)
+    sender.flush()
+    temperature["value"] = 22.0
+    active.add(4)
+    wait.record(0.25)
+    sender.flush()
+    sender.provider.shutdown()  # one more export: levels again, no new histogram delta
+
+    # An up-down counter's value is a level: each export is stored as it was sent.
+    assert store.query(
+        "SELECT Value, AggregationTemporality, IsMonotonic FROM {db:Identifier}.otel_metrics_sum "
+        "WHERE MetricName = 'active' ORDER BY TimeUnixNano"
+    ) == [(3.0, 2, False), (7.0, 2, False), (7.0, 2, False)]
+    assert store.query(
+        "SELECT Value, Attributes FROM {db:Identifier}.otel_metrics_gauge "
+        "WHERE MetricName = 'temperature' ORDER BY TimeUnixNano"
+    ) == [(21.5, {"room": "lab"}), (22.0, {"room": "lab"}), (22.0, {"room": "lab"})]
+    exponential = store.query(
+        "SELECT sum(Count), round(sum(Sum), 6), sum(ZeroCount), min(Scale), count() "
+        "FROM {db:Identifier}.otel_metrics_exponential_histogram WHERE MetricName = 'queue.wait'"
+    )
+    assert exponential[0][:3] == (6, 106.25, 0)
+    assert exponential[0][4] == 2
+
+
+def test_through_rotel(store: Store, endpoint: str, tmp_path: Path) -> None:
+    with running_rotel(endpoint, tmp_path) as collector:
+        sender = Sender(collector, "via-rotel", delta=False)
+        _record_phases(sender)
+        sender.provider.shutdown()
+        wait_until(lambda: len(_deltas(store, "via-rotel")) == 5, what="rotel to forward five deltas")
+    direct = Sender(endpoint, "direct", delta=True)
+    _record_phases(direct)
+    direct.provider.shutdown()
+    assert _deltas(store, "via-rotel") == _deltas(store, "direct")
+
+
