@@ -22,6 +22,3 @@ class AttributeSets:
         if found is None:
             found = self._sets[pairs] = dict(pairs)
         return found
-
-    def __len__(self) -> int:
-        return len(self._sets)
