@@ -91,7 +91,10 @@ def test_sock_diag_sees_our_own_sockets() -> None:
         client = socket.create_connection(server.getsockname())
         accepted, _ = server.accept()
         with client, accepted:
-            counts = connection_counts_netlink()
+            try:
+                counts = connection_counts_netlink()
+            except OSError as exc:
+                pytest.skip(f"sock_diag is not available here: {exc}")
             assert counts.get(("tcp", "listen"), 0) >= 1
             assert counts.get(("tcp", "established"), 0) >= 2
             assert {("tcp", "listen"), ("tcp", "established")} <= connection_counts().keys()
