@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping, Sequence
+from contextvars import Token
 from time import perf_counter
 from typing import Any, Final, Protocol, TypeVar, overload
 
@@ -125,7 +126,7 @@ class _HttpRecorder:
     def tracer(self) -> Tracer | None:
         return self._tracer
 
-    def start_span(self, scope: Scope, method: str, scheme: str) -> tuple[Span, object]:
+    def start_span(self, scope: Scope, method: str, scheme: str) -> tuple[Span, Token[Context]]:
         """A server span, child of the propagated context, made current until detached."""
         if self._tracer is None or self._getter is None:
             raise RuntimeError("start_span called with tracing off")
@@ -215,7 +216,7 @@ class SloscopeMiddleware:
         active = recorder.active_attributes(method, scheme)
         start_root_path: str = scope.get("root_path", "")
         span: Span | None = None
-        token: object = None
+        token: Token[Context] | None = None
         if recorder.tracer is not None:
             span, token = recorder.start_span(scope, method, scheme)
         recorder.active.add(1, active)
@@ -291,7 +292,7 @@ class SloscopeMiddleware:
             raise
         finally:
             if token is not None:
-                detach(token)  # type: ignore[arg-type]
+                detach(token)
         if not done:
             finish(None)
 
