@@ -35,8 +35,8 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.metrics.v1 import metrics_pb2
 
-sys.path.insert(0, str(Path(__file__).parent))
-from common import print_table, save, versions  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.common import print_table, save, versions
 
 EXPORT = "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export"
 BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
@@ -50,7 +50,9 @@ def _kv(key: str, value: str | int) -> KeyValue:
     return KeyValue(key=key, value=AnyValue(string_value=value))
 
 
-def build_request(instance: int, export: int, points: int, t0_ns: int, temporality: int, rnd: random.Random) -> bytes:
+def build_request(
+    instance: int, export: int, points: int, t0_ns: int, *, temporality: int, rnd: random.Random
+) -> bytes:
     """One export of one service instance: `points` series, each a histogram point."""
     request = ExportMetricsServiceRequest()
     resource = request.resource_metrics.add()
@@ -68,9 +70,15 @@ def build_request(instance: int, export: int, points: int, t0_ns: int, temporali
     scope.scope.name, scope.scope.version = "opentelemetry.instrumentation.asgi", "0.66b1"
     metric = scope.metrics.add()
     metric.name, metric.unit = "http.server.request.duration", "s"
-    metric.histogram.aggregation_temporality = temporality
+    metric.histogram.aggregation_temporality = metrics_pb2.AggregationTemporality.ValueType(
+        temporality
+    )
     end = t0_ns + (export + 1) * 10_000_000_000
-    start = t0_ns if temporality == metrics_pb2.AGGREGATION_TEMPORALITY_CUMULATIVE else end - 10_000_000_000
+    start = (
+        t0_ns
+        if temporality == metrics_pb2.AGGREGATION_TEMPORALITY_CUMULATIVE
+        else end - 10_000_000_000
+    )
     for index in range(points):
         counts = [rnd.randint(0, 30) for _ in range(len(BOUNDS) + 1)]
         if temporality == metrics_pb2.AGGREGATION_TEMPORALITY_CUMULATIVE:
@@ -107,8 +115,20 @@ def start_server(data_dir: Path) -> tuple[subprocess.Popen[bytes], str, str]:
     otlp, api = free_port(), free_port()
     env = {**os.environ, "SLOSCOPE_PROCESSOR__SELF_METRICS_INTERVAL_S": "3600"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "sloscope", "serve", "--data-dir", str(data_dir),
-         "--otlp", f"127.0.0.1:{otlp}", "--api", f"127.0.0.1:{api}", "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "sloscope",
+            "serve",
+            "--data-dir",
+            str(data_dir),
+            "--otlp",
+            f"127.0.0.1:{otlp}",
+            "--api",
+            f"127.0.0.1:{api}",
+            "--log-level",
+            "warning",
+        ],
         env=env,
     )
     serve_file = data_dir / "sloscope-serve.json"
@@ -126,8 +146,12 @@ async def send_all(endpoint: str, payloads: list[bytes], concurrency: int) -> in
     queue: asyncio.Queue[bytes] = asyncio.Queue()
     for payload in payloads:
         queue.put_nowait(payload)
-    async with grpc.aio.insecure_channel(endpoint, options=[("grpc.max_send_message_length", 64 << 20)]) as channel:
-        export = channel.unary_unary(EXPORT, response_deserializer=ExportMetricsServiceResponse.FromString)
+    async with grpc.aio.insecure_channel(
+        endpoint, options=[("grpc.max_send_message_length", 64 << 20)]
+    ) as channel:
+        export = channel.unary_unary(
+            EXPORT, response_deserializer=ExportMetricsServiceResponse.FromString
+        )
 
         async def worker() -> None:
             nonlocal rejected
@@ -148,9 +172,14 @@ async def send_all(endpoint: str, payloads: list[bytes], concurrency: int) -> in
 
 
 def stored_points(api_url: str) -> int:
-    body = json.dumps({"sql": "SELECT count() FROM {db:Identifier}.otel_metrics_histogram WHERE ServiceName LIKE 'svc-%'"}).encode()
-    request = urllib.request.Request(api_url + "/api/query", data=body, headers={"content-type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - our own server on loopback
+    sql = (
+        "SELECT count() FROM {db:Identifier}.otel_metrics_histogram WHERE ServiceName LIKE 'svc-%'"
+    )
+    body = json.dumps({"sql": sql}).encode()
+    request = urllib.request.Request(
+        api_url + "/api/query", data=body, headers={"content-type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
         return int(json.loads(response.read())["rows"][0][0])
 
 
@@ -176,7 +205,12 @@ def main() -> None:
     parser.add_argument("--instances", type=int, default=20, help="sending service instances")
     parser.add_argument("--concurrency", type=int, default=8, help="calls in flight")
     parser.add_argument("--temporality", choices=["delta", "cumulative"], default="delta")
-    parser.add_argument("--settle", type=float, default=3.0, help="seconds of background merges counted after the load")
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=3.0,
+        help="seconds of background merges counted after the load",
+    )
     args = parser.parse_args()
     temporality = {"delta": 1, "cumulative": 2}[args.temporality]
 
@@ -184,13 +218,20 @@ def main() -> None:
     t0_ns = (time.time_ns() // 1_000_000_000 - 3 * 3600) * 1_000_000_000
     warmup_exports = 2
     exports = warmup_exports + -(-args.requests // args.instances)
-    print(f"building {exports * args.instances} requests of {args.points} points ...", file=sys.stderr)
+    print(
+        f"building {exports * args.instances} requests of {args.points} points ...", file=sys.stderr
+    )
     by_export = [
-        [build_request(i, export, args.points, t0_ns, temporality, rnd) for i in range(args.instances)]
+        [
+            build_request(i, export, args.points, t0_ns, temporality=temporality, rnd=rnd)
+            for i in range(args.instances)
+        ]
         for export in range(exports)
     ]
     warmup = [payload for batch in by_export[:warmup_exports] for payload in batch]
-    measured = [payload for batch in by_export[warmup_exports:] for payload in batch][: args.requests]
+    measured = [payload for batch in by_export[warmup_exports:] for payload in batch][
+        : args.requests
+    ]
     measured_points = len(measured) * args.points
 
     with tempfile.TemporaryDirectory(prefix="sloscope-bench-") as tmp:
@@ -216,8 +257,16 @@ def main() -> None:
     per_cpu_settled = measured_points / cpu_settled
     rows = [
         ["processor, per CPU-second (during load)", per_cpu, per_cpu / parse],
-        [f"processor, per CPU-second (+{args.settle:g} s of merges after)", per_cpu_settled, per_cpu_settled / parse],
-        ["wall clock (points per second)", measured_points / wall, (measured_points / wall) / parse],
+        [
+            f"processor, per CPU-second (+{args.settle:g} s of merges after)",
+            per_cpu_settled,
+            per_cpu_settled / parse,
+        ],
+        [
+            "wall clock (points per second)",
+            measured_points / wall,
+            (measured_points / wall) / parse,
+        ],
         ["reference: protobuf parse only (FromString)", parse, 1.0],
     ]
     print_table(
@@ -226,7 +275,10 @@ def main() -> None:
         ["measure", "points/s", "of parse rate"],
         rows,
     )
-    print(f"\nstored {stored:,} of {expected:,} sent ({rejected} rejected); bar: 40,000 points per processor CPU-second")
+    print(
+        f"\nstored {stored:,} of {expected:,} sent ({rejected} rejected); "
+        "bar: 40,000 points per processor CPU-second"
+    )
     if stored != expected:
         raise SystemExit("stored points differ from points sent")
     path = save(
@@ -242,7 +294,9 @@ def main() -> None:
             "wall_seconds": round(wall, 3),
             "stored_points": stored,
             "bar_points_per_cpu_second": 40_000,
-            "versions": versions("chdb", "clickhouse-connect", "grpcio", "protobuf", "opentelemetry-proto"),
+            "versions": versions(
+                "chdb", "clickhouse-connect", "grpcio", "protobuf", "opentelemetry-proto"
+            ),
         },
     )
     print(f"saved {path}")

@@ -3,7 +3,6 @@
 from processor._batcher import BatchOptions
 from processor._pipeline import Limits
 from processor._receiver import Receiver, ReceiverOptions, TlsFiles
-
 from processor.errors import (
     InvalidDsn,
     InvalidInput,

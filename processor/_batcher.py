@@ -84,7 +84,9 @@ class Batcher:
         self._wakeup = asyncio.Event()
         self._closing = False
         self._draining = False
-        self._executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="sloscope-flush")
+        self._executor = concurrent.futures.ThreadPoolExecutor(
+            1, thread_name_prefix="sloscope-flush"
+        )
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -130,7 +132,9 @@ class Batcher:
             try:
                 await asyncio.wait_for(asyncio.shield(self._task), timeout_s)
             except asyncio.TimeoutError:
-                logger.error("shutdown timed out with points unwritten", extra={"points": self.queued_points})
+                logger.error(
+                    "shutdown timed out with points unwritten", extra={"points": self.queued_points}
+                )
                 self._task.cancel()
         self._executor.shutdown(wait=True)
 
@@ -146,7 +150,9 @@ class Batcher:
 
     async def _wait_for_batch(self) -> None:
         while not self._closing:
-            if self._pending_points >= self._options.batch_points or (self._draining and self._pending):
+            if self._pending_points >= self._options.batch_points or (
+                self._draining and self._pending
+            ):
                 return
             if self._pending:
                 age = time.monotonic() - self._pending[0].enqueued_at
@@ -164,7 +170,10 @@ class Batcher:
     def _take_batch(self) -> list[_Waiting]:
         batch: list[_Waiting] = []
         points = 0
-        while self._pending and (not batch or points + self._pending[0].request.total_points <= self._options.batch_points):
+        while self._pending and (
+            not batch
+            or points + self._pending[0].request.total_points <= self._options.batch_points
+        ):
             waiting = self._pending.pop(0)
             points += waiting.request.total_points
             batch.append(waiting)
@@ -182,7 +191,9 @@ class Batcher:
             if len(batch) > 1:
                 # One request ClickHouse cannot take must not sink the others: write each
                 # alone, so that only the one at fault fails.
-                logger.warning("batch refused, writing its requests one by one", extra={"error": str(exc)})
+                logger.warning(
+                    "batch refused, writing its requests one by one", extra={"error": str(exc)}
+                )
                 for waiting in batch:
                     self._in_flight_points = waiting.request.total_points
                     await self._write([waiting])
@@ -193,10 +204,15 @@ class Batcher:
             self._fail(batch, exc, started)
             return
         report = FlushReport(
-            result.points, 0, result.bytes, time.monotonic() - started, True, overflowing=result.overflowing
+            result.points,
+            0,
+            result.bytes,
+            time.monotonic() - started,
+            True,
+            overflowing=result.overflowing,
         )
         for waiting in batch:
-            reasons = result.rejected.get(waiting.request.seq, {})
+            reasons: Mapping[str, int] = result.rejected.get(waiting.request.seq, {})
             rejected = sum(reasons.values())
             report.rejected += rejected
             for reason, count in reasons.items():
@@ -223,7 +239,9 @@ class Batcher:
             except StoreUnavailable as exc:
                 if time.monotonic() + delay_s > deadline:
                     raise
-                logger.warning("flush failed, retrying", extra={"error": str(exc), "delay_s": delay_s})
+                logger.warning(
+                    "flush failed, retrying", extra={"error": str(exc), "delay_s": delay_s}
+                )
                 time.sleep(delay_s)
                 delay_s = min(delay_s * 2, 1.0)
 
@@ -231,7 +249,12 @@ class Batcher:
         if report.ok:
             logger.debug(
                 "batch written",
-                extra={"points": report.points, "rejected": report.rejected, "bytes": report.bytes, "duration_s": round(report.duration_s, 4)},
+                extra={
+                    "points": report.points,
+                    "rejected": report.rejected,
+                    "bytes": report.bytes,
+                    "duration_s": round(report.duration_s, 4),
+                },
             )
         else:
             logger.error("batch failed", extra={"points": report.points})

@@ -44,7 +44,8 @@ SELECT name, engine_full FROM system.tables
 WHERE database = {db:String} AND name IN {tables:Array(String)}
 """
 _MODIFY_TTL = """
-ALTER TABLE {db:Identifier}.{table:Identifier} MODIFY TTL {column:Identifier} + toIntervalDay({days:UInt32})
+ALTER TABLE {db:Identifier}.{table:Identifier}
+MODIFY TTL {column:Identifier} + toIntervalDay({days:UInt32})
 """
 _REMOVE_TTL = "ALTER TABLE {db:Identifier}.{table:Identifier} REMOVE TTL"
 
@@ -126,14 +127,16 @@ def apply_migrations(store: Store, options: DdlOptions) -> list[int]:
         for statement in migration.statements(options):
             store.command(statement)
         store.command(_RECORD_VERSION, {"version": migration.version, "name": migration.name})
-        logger.info("migration applied", extra={"version": migration.version, "migration": migration.name})
+        logger.info(
+            "migration applied", extra={"version": migration.version, "migration": migration.name}
+        )
         done.append(migration.version)
     return done
 
 
 def apply_retention(store: Store, options: DdlOptions) -> None:
     """Bring every table's TTL to ``options.retention_days`` (0 removes it)."""
-    columns = {table: "TimeUnix" for table in METRIC_TABLES.values()}
+    columns = dict.fromkeys(METRIC_TABLES.values(), "TimeUnix")
     columns[SERIES_STATE_TABLE] = "LastSeen"
     wanted = f"toIntervalDay({options.retention_days})"
     rows = store.query(_TABLE_ENGINE, {"tables": list(columns)})
@@ -150,4 +153,3 @@ def apply_retention(store: Store, options: DdlOptions) -> None:
                 settings={"materialize_ttl_after_modify": 0},
             )
             logger.info("retention changed", extra={"table": table, "days": options.retention_days})
-

@@ -92,7 +92,9 @@ def _render_message(message: descriptor_pb2.DescriptorProto, indent: str) -> lis
     for field in message.field:
         in_real_oneof = field.HasField("oneof_index") and not field.proto3_optional
         if not in_real_oneof:
-            lines.append(f"{indent}  {_label(field)}{_type_name(field)} {field.name} = {field.number};")
+            lines.append(
+                f"{indent}  {_label(field)}{_type_name(field)} {field.name} = {field.number};"
+            )
             continue
         if field.oneof_index in rendered_oneofs:
             continue

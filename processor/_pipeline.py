@@ -24,8 +24,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from google.protobuf.internal.encoder import _VarintBytes
-
 from processor import _sql
 from processor._otlp_schema import REQUEST_SEQ_FIELD_NUMBER, proto_schema
 from processor._structures import structure_for
@@ -42,7 +40,21 @@ _FUNCTIONS = (
     "function_attributes_oversized",
     "function_exp_downscaled",
 )
-_REQUEST_SEQ_TAG = _VarintBytes(REQUEST_SEQ_FIELD_NUMBER << 3)
+
+
+def _varint(value: int) -> bytes:
+    """Protobuf's base-128 varint encoding of a non-negative integer."""
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+_REQUEST_SEQ_TAG = _varint(REQUEST_SEQ_FIELD_NUMBER << 3)
 
 
 def staging_table(metric_type: MetricType) -> str:
@@ -124,7 +136,9 @@ class Pipeline:
         result.overflowing = {(service, metric): series for service, metric, series in rows}
         return result
 
-    def _flush_type(self, metric_type: MetricType, token: str, path: Path, result: FlushResult) -> None:
+    def _flush_type(
+        self, metric_type: MetricType, token: str, path: Path, result: FlushResult
+    ) -> None:
         staging = staging_table(metric_type)
         self._truncate(metric_type)
         self._store.command(
@@ -138,7 +152,9 @@ class Pipeline:
                 "max_attribute_bytes": self._limits.max_attribute_bytes,
             },
         )
-        for seq, reason, points in self._store.query(_sql.statement("rejections"), {"staging": staging}):
+        for seq, reason, points in self._store.query(
+            _sql.statement("rejections"), {"staging": staging}
+        ):
             result.rejected.setdefault(seq, Counter())[reason] += points
         rounds = self._store.query(_sql.statement("rounds"), {"staging": staging})[0][0] or 0
         for round_number in range(1, rounds + 1):
@@ -160,7 +176,10 @@ class Pipeline:
         self._truncate(metric_type)
 
     def _truncate(self, metric_type: MetricType) -> None:
-        self._store.command("TRUNCATE TABLE {db:Identifier}.{staging:Identifier}", {"staging": staging_table(metric_type)})
+        self._store.command(
+            "TRUNCATE TABLE {db:Identifier}.{staging:Identifier}",
+            {"staging": staging_table(metric_type)},
+        )
 
 
 def _write_envelopes(path: Path, requests: Sequence[BatchRequest]) -> int:
@@ -168,8 +187,8 @@ def _write_envelopes(path: Path, requests: Sequence[BatchRequest]) -> int:
     with path.open("wb") as out:
         written = 0
         for request in requests:
-            tagged = request.payload + _REQUEST_SEQ_TAG + _VarintBytes(request.seq)
-            chunk = _VarintBytes(len(tagged)) + tagged
+            tagged = request.payload + _REQUEST_SEQ_TAG + _varint(request.seq)
+            chunk = _varint(len(tagged)) + tagged
             out.write(chunk)
             written += len(chunk)
     return written

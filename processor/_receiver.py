@@ -108,8 +108,16 @@ class Receiver:
             self.port = server.add_secure_port(address, credentials)
         await server.start()
         self._server = server
-        self._self_metrics_task = asyncio.get_running_loop().create_task(self._report_self_metrics())
-        logger.info("otlp receiver listening", extra={"address": f"{self._options.host}:{self.port}", "tls": self._options.tls is not None})
+        self._self_metrics_task = asyncio.get_running_loop().create_task(
+            self._report_self_metrics()
+        )
+        logger.info(
+            "otlp receiver listening",
+            extra={
+                "address": f"{self._options.host}:{self.port}",
+                "tls": self._options.tls is not None,
+            },
+        )
 
     async def shutdown(self, timeout_s: float = 30.0) -> None:
         """Stop listening, answer the requests in flight, write everything accepted."""
@@ -138,7 +146,10 @@ class Receiver:
             points = count_points(ExportMetricsServiceRequest.FromString(payload))
         except DecodeError:
             self.metrics.refused(0, "undecodable")
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "request is not a valid ExportMetricsServiceRequest")
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                "request is not a valid ExportMetricsServiceRequest",
+            )
         total = sum(points.values())
         if total == 0:
             return _EMPTY_RESPONSE
@@ -148,7 +159,9 @@ class Receiver:
         except QueryFailed as exc:
             self.metrics.refused(total, "store refused")
             logger.error("request refused by the store", extra={"error": str(exc), "points": total})
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "the store could not take this request")
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT, "the store could not take this request"
+            )
         except (Overloaded, StoreUnavailable) as exc:
             self.metrics.refused(total, "unavailable")
             await self._abort_unavailable(context, str(exc))
@@ -180,7 +193,10 @@ class Receiver:
         detail.Pack(retry)
         status = status_pb2.Status(code=code_pb2.UNAVAILABLE, message=message, details=[detail])
         rich = rpc_status.to_status(status)
-        trailers = (*rich.trailing_metadata, ("google.rpc.retryinfo-bin", retry.SerializeToString()))
+        trailers = (
+            *rich.trailing_metadata,
+            ("google.rpc.retryinfo-bin", retry.SerializeToString()),
+        )
         await context.abort(grpc.StatusCode.UNAVAILABLE, message, trailing_metadata=trailers)
 
     def _on_flush(self, report: FlushReport) -> None:
@@ -192,7 +208,12 @@ class Receiver:
                 self._warned_overflow.add((service, metric))
                 logger.warning(
                     "series limit reached",
-                    extra={"service": service, "metric": metric, "limit": self._options.limits.series_limit, "overflow_series": series},
+                    extra={
+                        "service": service,
+                        "metric": metric,
+                        "limit": self._options.limits.series_limit,
+                        "overflow_series": series,
+                    },
                 )
 
     async def _report_self_metrics(self) -> None:
@@ -206,7 +227,9 @@ class Receiver:
     async def write_self_metrics(self) -> None:
         """Write the self-metrics gathered since the last report (also done every interval)."""
         assert self._batcher is not None
-        request = self.metrics.collect(self._batcher.queued_points, self._options.batch.queue_points)
+        request = self.metrics.collect(
+            self._batcher.queued_points, self._options.batch.queue_points
+        )
         await self._batcher.submit(request.SerializeToString(), count_points(request))
 
 
@@ -225,7 +248,9 @@ def count_points(request: ExportMetricsServiceRequest) -> dict[MetricType, int]:
 def rejection_message(reasons: Mapping[str, int]) -> str:
     """A short English summary, e.g. ``rejected 3 points: 2 bounds not increasing, 1 ...``."""
     total = sum(reasons.values())
-    parts = ", ".join(f"{count} {reason}" for reason, count in sorted(reasons.items(), key=lambda item: -item[1]))
+    parts = ", ".join(
+        f"{count} {reason}" for reason, count in sorted(reasons.items(), key=lambda item: -item[1])
+    )
     return f"rejected {total} points: {parts}"[:_MAX_ERROR_MESSAGE]
 
 
@@ -234,13 +259,15 @@ def _duration(seconds: float) -> duration_pb2.Duration:
     return duration_pb2.Duration(seconds=whole, nanos=int((seconds - whole) * 1e9))
 
 
-class _ExportHandler(grpc.GenericRpcHandler):
+class _ExportHandler(grpc.GenericRpcHandler):  # type: ignore[misc]  # grpc ships no type stubs
     """Routes Export calls to the receiver with the request as raw bytes."""
 
     def __init__(self, receiver: Receiver) -> None:
         self._handler = grpc.unary_unary_rpc_method_handler(receiver.export)
 
-    def service(self, handler_call_details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler | None:
-        if handler_call_details.method == EXPORT_METHOD:  # type: ignore[attr-defined]
+    def service(
+        self, handler_call_details: grpc.HandlerCallDetails
+    ) -> grpc.RpcMethodHandler | None:
+        if handler_call_details.method == EXPORT_METHOD:
             return self._handler
         return None

@@ -39,7 +39,9 @@ class _Interval:
     batches_failed: int = 0
     points_written: int = 0
     bytes_written: int = 0
-    flush_buckets: list[int] = field(default_factory=lambda: [0] * (len(FLUSH_DURATION_BOUNDS_S) + 1))
+    flush_buckets: list[int] = field(
+        default_factory=lambda: [0] * (len(FLUSH_DURATION_BOUNDS_S) + 1)
+    )
     flush_count: int = 0
     flush_sum_s: float = 0.0
     flush_min_s: float = float("inf")
@@ -106,14 +108,55 @@ class SelfMetrics:
         scope.scope.name = SCOPE_NAME
         metrics = scope.metrics
         span = (start_ns, end_ns)
-        _sum(metrics.add(), "sloscope.processor.points.accepted", "{point}", span, {(): interval.accepted})
-        _sum(metrics.add(), "sloscope.processor.points.refused", "{point}", span, _by_reason(interval.refused))
-        _sum(metrics.add(), "sloscope.processor.points.rejected", "{point}", span, _by_reason(interval.rejected))
-        _sum(metrics.add(), "sloscope.processor.batches", "{batch}", span, {(("outcome", "written"),): interval.batches, (("outcome", "failed"),): interval.batches_failed})
-        _sum(metrics.add(), "sloscope.processor.points.written", "{point}", span, {(): interval.points_written})
-        _sum(metrics.add(), "sloscope.processor.bytes.written", "By", span, {(): interval.bytes_written})
+        _sum(
+            metrics.add(),
+            "sloscope.processor.points.accepted",
+            "{point}",
+            span,
+            {(): interval.accepted},
+        )
+        _sum(
+            metrics.add(),
+            "sloscope.processor.points.refused",
+            "{point}",
+            span,
+            _by_reason(interval.refused),
+        )
+        _sum(
+            metrics.add(),
+            "sloscope.processor.points.rejected",
+            "{point}",
+            span,
+            _by_reason(interval.rejected),
+        )
+        _sum(
+            metrics.add(),
+            "sloscope.processor.batches",
+            "{batch}",
+            span,
+            {
+                (("outcome", "written"),): interval.batches,
+                (("outcome", "failed"),): interval.batches_failed,
+            },
+        )
+        _sum(
+            metrics.add(),
+            "sloscope.processor.points.written",
+            "{point}",
+            span,
+            {(): interval.points_written},
+        )
+        _sum(
+            metrics.add(),
+            "sloscope.processor.bytes.written",
+            "By",
+            span,
+            {(): interval.bytes_written},
+        )
         _gauge(metrics.add(), "sloscope.processor.queue.size", "{point}", end_ns, queue_points)
-        _gauge(metrics.add(), "sloscope.processor.queue.capacity", "{point}", end_ns, queue_capacity)
+        _gauge(
+            metrics.add(), "sloscope.processor.queue.capacity", "{point}", end_ns, queue_capacity
+        )
         if interval.flush_count:
             _flush_histogram(metrics.add(), interval, span)
         return request
@@ -140,7 +183,9 @@ def _sum(
     metric.sum.aggregation_temporality = _DELTA
     metric.sum.is_monotonic = True
     for attributes, value in values.items():
-        point = metric.sum.data_points.add(start_time_unix_nano=span[0], time_unix_nano=span[1], as_int=value)
+        point = metric.sum.data_points.add(
+            start_time_unix_nano=span[0], time_unix_nano=span[1], as_int=value
+        )
         point.attributes.extend(_attribute(key, item) for key, item in attributes)
 
 
@@ -149,7 +194,9 @@ def _gauge(metric: metrics_pb2.Metric, name: str, unit: str, time_ns: int, value
     metric.gauge.data_points.add(time_unix_nano=time_ns, as_int=value)
 
 
-def _flush_histogram(metric: metrics_pb2.Metric, interval: _Interval, span: tuple[int, int]) -> None:
+def _flush_histogram(
+    metric: metrics_pb2.Metric, interval: _Interval, span: tuple[int, int]
+) -> None:
     metric.name, metric.unit = "sloscope.processor.flush.duration", "s"
     metric.histogram.aggregation_temporality = _DELTA
     metric.histogram.data_points.add(

@@ -40,8 +40,7 @@ _EXEMPLARS = (
 )
 _OPTIONAL = "Enum8('none' = 0, '{name}' = {number})"
 _POINT_COMMON = (
-    f"attributes {_ATTRIBUTES}, start_time_unix_nano UInt64, time_unix_nano UInt64, "
-    "flags UInt32"
+    f"attributes {_ATTRIBUTES}, start_time_unix_nano UInt64, time_unix_nano UInt64, flags UInt32"
 )
 
 _NUMBER_POINTS = (

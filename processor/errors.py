@@ -19,15 +19,15 @@ class ProcessorError(Exception):
     """Root of every error the processor raises on purpose."""
 
 
-class InvalidInput(ProcessorError):  # noqa: N818 - named for what happened, as httpx does
+class InvalidInput(ProcessorError):
     """The input is wrong and retrying it will not help."""
 
 
-class InvalidDsn(InvalidInput):  # noqa: N818
+class InvalidDsn(InvalidInput):
     """A store DSN that cannot be used."""
 
 
-class QueryFailed(InvalidInput):  # noqa: N818
+class QueryFailed(InvalidInput):
     """ClickHouse rejected a statement (syntax, unknown table, a limit, read-only mode)."""
 
     def __init__(self, message: str, code: int | None = None) -> None:
@@ -35,17 +35,17 @@ class QueryFailed(InvalidInput):  # noqa: N818
         self.code = code
 
 
-class Unavailable(ProcessorError):  # noqa: N818
+class Unavailable(ProcessorError):
     """A dependency cannot serve the call now; the caller may retry."""
 
 
-class StoreUnavailable(Unavailable):  # noqa: N818
+class StoreUnavailable(Unavailable):
     """ClickHouse refused or failed a call."""
 
 
-class StoreLocked(StoreUnavailable):  # noqa: N818
+class StoreLocked(StoreUnavailable):
     """The embedded data directory is held by another process (one process per directory)."""
 
 
-class Overloaded(Unavailable):  # noqa: N818
+class Overloaded(Unavailable):
     """The ingest queue has no room for the request."""

@@ -184,7 +184,7 @@ class Store:
                 )
             except ClickHouseError as exc:
                 raise _translated(exc) from exc
-        return list(result.result_rows)
+        return [tuple(row) for row in result.result_rows]
 
     def query_typed(
         self,
@@ -198,7 +198,7 @@ class Store:
             except ClickHouseError as exc:
                 raise _translated(exc) from exc
         types = tuple(column_type.name for column_type in result.column_types)
-        return tuple(result.column_names), types, list(result.result_rows)
+        return tuple(result.column_names), types, [tuple(row) for row in result.result_rows]
 
     def command(
         self,
@@ -215,7 +215,9 @@ class Store:
             except ClickHouseError as exc:
                 raise _translated(exc) from exc
 
-    def insert_arrow(self, table: str, arrow_table: Any, settings: Mapping[str, Any] | None = None) -> None:
+    def insert_arrow(
+        self, table: str, arrow_table: Any, settings: Mapping[str, Any] | None = None
+    ) -> None:
         """Insert a pyarrow table into ``table`` of this database."""
         with self._lock:
             try:
@@ -257,7 +259,8 @@ class Store:
 
 def open_store(options: StoreOptions, *, migrate: bool = True) -> Store:
     """Open the store at ``options.dsn``: create the database and apply migrations."""
-    from processor._migrations import DdlOptions, apply_migrations, apply_retention
+    # _migrations needs Store; importing it here keeps the two modules out of a cycle.
+    from processor._migrations import DdlOptions, apply_migrations, apply_retention  # noqa: PLC0415
 
     location = parse_dsn(options.dsn, options.database)
     if location.data_dir is not None:
@@ -269,7 +272,9 @@ def open_store(options: StoreOptions, *, migrate: bool = True) -> Store:
         location.data_dir.mkdir(parents=True, exist_ok=True)
     bootstrap = _client_for(location, None)
     try:
-        bootstrap.command("CREATE DATABASE IF NOT EXISTS {db:Identifier}", parameters={"db": location.database})
+        bootstrap.command(
+            "CREATE DATABASE IF NOT EXISTS {db:Identifier}", parameters={"db": location.database}
+        )
     except ClickHouseError as exc:
         raise StoreUnavailable(f"cannot create database {location.database}: {exc}") from exc
     finally:

@@ -10,7 +10,9 @@ from typing import Any
 from sloscope.errors import ServerUnreachable, UsageError
 
 
-def post_json(base_url: str, path: str, body: Any, token: str | None = None, timeout_s: float = 60.0) -> Any:
+def post_json(
+    base_url: str, path: str, body: Any, token: str | None = None, timeout_s: float = 60.0
+) -> Any:
     """POST ``body`` as JSON; the decoded answer, or an error carrying the server's message.
 
     A 4xx answer is the caller's mistake (``UsageError``); no answer or a 5xx is
@@ -19,7 +21,10 @@ def post_json(base_url: str, path: str, body: Any, token: str | None = None, tim
     request = urllib.request.Request(  # noqa: S310 - the URL is the local server's, from its serve file
         base_url.rstrip("/") + path,
         data=json.dumps(body).encode(),
-        headers={"content-type": "application/json", **({"authorization": f"Bearer {token}"} if token else {})},
+        headers={
+            "content-type": "application/json",
+            **({"authorization": f"Bearer {token}"} if token else {}),
+        },
         method="POST",
     )
     try:

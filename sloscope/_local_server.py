@@ -34,7 +34,9 @@ def write_serve_file(data_dir: Path, address: ServerAddress) -> None:
     path = serve_file(data_dir)
     temporary = path.with_suffix(".tmp")
     temporary.write_text(
-        json.dumps({"pid": address.pid, "api_url": address.api_url, "otlp_endpoint": address.otlp_endpoint})
+        json.dumps(
+            {"pid": address.pid, "api_url": address.api_url, "otlp_endpoint": address.otlp_endpoint}
+        )
     )
     temporary.replace(path)
 

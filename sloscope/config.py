@@ -105,7 +105,9 @@ class Settings(BaseSettings):
         return value.lower()
 
     @classmethod
-    def load(cls, flags: Mapping[str, Any] | None = None, config_file: Path | None = None) -> Settings:
+    def load(
+        cls, flags: Mapping[str, Any] | None = None, config_file: Path | None = None
+    ) -> Settings:
         """Settings from ``flags`` (nested, only what was passed), env and the config file."""
         path = config_file or _env_config_path()
         from_file = read_config_file(path) if path else {}
@@ -145,4 +147,3 @@ def read_config_file(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigFileError(f"config file {path} must hold a mapping")
     return data
-

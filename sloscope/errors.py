@@ -1,8 +1,8 @@
 """Errors of the application shell.
 
-    SloscopeError
-    ├── UsageError        a command used wrongly (exit 2)
-    └── ServerUnreachable a running ``sloscope serve`` did not answer (exit 2)
+SloscopeError
+├── UsageError        a command used wrongly (exit 2)
+└── ServerUnreachable a running ``sloscope serve`` did not answer (exit 2)
 """
 
 from __future__ import annotations

@@ -85,7 +85,14 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         )
         if data_dir is not None:
             write_serve_file(data_dir, address)
-        logger.info("sloscope serving", extra={"api": address.api_url, "otlp": address.otlp_endpoint, "store": store.location.dsn})
+        logger.info(
+            "sloscope serving",
+            extra={
+                "api": address.api_url,
+                "otlp": address.otlp_endpoint,
+                "store": store.location.dsn,
+            },
+        )
         try:
             await stop.wait()
         finally:
@@ -119,7 +126,11 @@ def _api_config(settings: Settings, store: Store, receiver: Receiver) -> uvicorn
 
 
 def _receiver_health(receiver: Receiver) -> dict[str, Any]:
-    return {"port": receiver.port, "queued_points": receiver.queued_points, **receiver.metrics.totals}
+    return {
+        "port": receiver.port,
+        "queued_points": receiver.queued_points,
+        **receiver.metrics.totals,
+    }
 
 
 async def _wait_started(api: uvicorn.Server, task: asyncio.Task[None]) -> None:
@@ -138,4 +149,4 @@ def _bound_port(api: uvicorn.Server) -> int:
 
 
 def _client_host(host: str) -> str:
-    return "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+    return "127.0.0.1" if host in ("0.0.0.0", "", "::") else host  # noqa: S104 - a comparison

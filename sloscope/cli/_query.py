@@ -24,11 +24,20 @@ def register(app: typer.Typer) -> None:
 
 def query(
     ctx: typer.Context,
-    sql: Annotated[str, typer.Argument(help="A SELECT; values as {name:Type} with --param name=value.")],
-    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="A query parameter, name=value.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON document: columns, types, rows.")] = False,
+    *,
+    sql: Annotated[
+        str, typer.Argument(help="A SELECT; values as {name:Type} with --param name=value.")
+    ],
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="A query parameter, name=value.")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON document: columns, types, rows.")
+    ] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV with a header line.")] = False,
-    data_dir: Annotated[Path | None, typer.Option(help="Embedded store directory [./sloscope-data].")] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Embedded store directory [./sloscope-data].")
+    ] = None,
     dsn: Annotated[str | None, typer.Option(help="Store DSN (overrides --data-dir).")] = None,
 ) -> None:
     """Run a read-only query. Goes through the API when `sloscope serve` holds the store."""
@@ -46,7 +55,9 @@ def query(
         else:
             store = open_store(settings.store.options())
             try:
-                limits = read_only_settings(settings.api.query_max_rows, settings.api.query_timeout_s)
+                limits = read_only_settings(
+                    settings.api.query_max_rows, settings.api.query_timeout_s
+                )
                 session = store.read_only(limits)
                 names, type_names, result = session.query_typed(sql, parameters)
                 session.close()
@@ -66,7 +77,9 @@ def _parameters(pairs: list[str]) -> dict[str, str]:
     return parameters
 
 
-def _render(columns: list[str], types: list[str], rows: list[list[Any]], as_json: bool, as_csv: bool) -> str:
+def _render(
+    columns: list[str], types: list[str], rows: list[list[Any]], as_json: bool, as_csv: bool
+) -> str:
     if as_json:
         return json.dumps({"columns": columns, "types": types, "rows": rows}, default=str) + "\n"
     if as_csv:
@@ -81,7 +94,10 @@ def _render(columns: list[str], types: list[str], rows: list[list[Any]], as_json
 def _table(columns: list[str], rows: list[list[Any]]) -> str:
     cells = [columns, *[[_cell(value) for value in row] for row in rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
-    lines = ["  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)).rstrip() for row in cells]
+    lines = [
+        "  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)).rstrip()
+        for row in cells
+    ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines) + f"\n({len(rows)} rows)\n"
 

@@ -27,16 +27,36 @@ def _address(value: str | None, flag: str) -> tuple[str | None, int | None]:
 
 def serve(
     ctx: typer.Context,
-    otlp: Annotated[str | None, typer.Option(help="OTLP gRPC address, HOST:PORT [127.0.0.1:4317].")] = None,
-    api: Annotated[str | None, typer.Option(help="API and dashboard address, HOST:PORT [127.0.0.1:8317].")] = None,
-    data_dir: Annotated[Path | None, typer.Option(help="Embedded store directory [./sloscope-data].")] = None,
-    dsn: Annotated[str | None, typer.Option(help="Store DSN: chdb:///abs/path or http(s)://user:pass@host:port/db.")] = None,
+    *,
+    otlp: Annotated[
+        str | None, typer.Option(help="OTLP gRPC address, HOST:PORT [127.0.0.1:4317].")
+    ] = None,
+    api: Annotated[
+        str | None, typer.Option(help="API and dashboard address, HOST:PORT [127.0.0.1:8317].")
+    ] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Embedded store directory [./sloscope-data].")
+    ] = None,
+    dsn: Annotated[
+        str | None,
+        typer.Option(help="Store DSN: chdb:///abs/path or http(s)://user:pass@host:port/db."),
+    ] = None,
     slos: Annotated[Path | None, typer.Option(help="Directory of SLO files [./slos].")] = None,
-    retention_days: Annotated[int | None, typer.Option(help="Days of data kept [30]; 0 keeps everything.")] = None,
-    series_limit: Annotated[int | None, typer.Option(help="Series per metric before the overflow series [10000].")] = None,
-    tls_cert: Annotated[Path | None, typer.Option(help="TLS certificate (PEM) for the OTLP port.")] = None,
-    tls_key: Annotated[Path | None, typer.Option(help="TLS private key (PEM) for the OTLP port.")] = None,
-    log_level: Annotated[str | None, typer.Option(help="debug, info, warning or error [info].")] = None,
+    retention_days: Annotated[
+        int | None, typer.Option(help="Days of data kept [30]; 0 keeps everything.")
+    ] = None,
+    series_limit: Annotated[
+        int | None, typer.Option(help="Series per metric before the overflow series [10000].")
+    ] = None,
+    tls_cert: Annotated[
+        Path | None, typer.Option(help="TLS certificate (PEM) for the OTLP port.")
+    ] = None,
+    tls_key: Annotated[
+        Path | None, typer.Option(help="TLS private key (PEM) for the OTLP port.")
+    ] = None,
+    log_level: Annotated[
+        str | None, typer.Option(help="debug, info, warning or error [info].")
+    ] = None,
 ) -> None:
     """Run the main job: receive OTLP metrics, store them, serve the API and dashboard.
 
@@ -63,6 +83,6 @@ def serve(
         if (settings.processor.tls_cert is None) != (settings.processor.tls_key is None):
             raise typer.BadParameter("give both --tls-cert and --tls-key, or neither")
         _logging.install(settings.log_level)
-        from sloscope.server import serve as run
+        from sloscope.server import serve as run  # noqa: PLC0415 - only serve needs grpc and uvicorn
 
         asyncio.run(run(settings))

@@ -23,7 +23,9 @@ NOW_S = float(int(time.time()) - 600)
 
 def _one_point_request(route: str = "/a", time_s: float = NOW_S) -> bytes:
     request = otlp.request("recv")
-    otlp.histogram_point(otlp.metric(request, "latency", "s"), [1, 0, 2, 0], BOUNDS, time_s, attrs={"route": route})
+    otlp.histogram_point(
+        otlp.metric(request, "latency", "s"), [1, 0, 2, 0], BOUNDS, time_s, attrs={"route": route}
+    )
     return request.SerializeToString()
 
 
@@ -41,24 +43,28 @@ def test_a_token_is_required_when_set(store: Store) -> None:
                 otlp.export(running.endpoint, _one_point_request(), metadata=metadata)
             assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
         assert _count(store) == 0
-        otlp.export(running.endpoint, _one_point_request(), metadata=[("authorization", "Bearer s3cret")])
+        otlp.export(
+            running.endpoint, _one_point_request(), metadata=[("authorization", "Bearer s3cret")]
+        )
     assert _count(store) == 3
 
 
 def test_a_full_queue_answers_unavailable_with_retry_info_in_both_trailers(store: Store) -> None:
     batch = BatchOptions(queue_points=1, flush_interval_s=1.0)
-    with running_processor(store, batch=batch, retry_after_s=1.5) as running:
-        with concurrent.futures.ThreadPoolExecutor(2) as pool:
-            first = pool.submit(otlp.export, running.endpoint, _one_point_request("/first"))
-            time.sleep(0.3)  # the first request waits in the queue for its flush
-            with pytest.raises(grpc.RpcError) as caught:
-                otlp.export(running.endpoint, _one_point_request("/second"))
-            first.result()
+    with (
+        running_processor(store, batch=batch, retry_after_s=1.5) as running,
+        concurrent.futures.ThreadPoolExecutor(2) as pool,
+    ):
+        first = pool.submit(otlp.export, running.endpoint, _one_point_request("/first"))
+        time.sleep(0.3)  # the first request waits in the queue for its flush
+        with pytest.raises(grpc.RpcError) as caught:
+            otlp.export(running.endpoint, _one_point_request("/second"))
+        first.result()
     error = caught.value
     assert error.code() == grpc.StatusCode.UNAVAILABLE
     trailers = dict(error.trailing_metadata())
     retry = error_details_pb2.RetryInfo.FromString(trailers["google.rpc.retryinfo-bin"])
-    assert retry.retry_delay.seconds == 1 and retry.retry_delay.nanos == 500_000_000
+    assert (retry.retry_delay.seconds, retry.retry_delay.nanos) == (1, 500_000_000)
     status = status_pb2.Status.FromString(trailers["grpc-status-details-bin"])
     packed = error_details_pb2.RetryInfo()
     assert status.details[0].Unpack(packed)
@@ -91,9 +97,11 @@ def test_tls(store: Store, tmp_path: Path) -> None:
 
 def test_requests_over_the_size_limit_are_refused(store: Store) -> None:
     request = otlp.request("recv", {"padding": "x" * 2_000_000})
-    with running_processor(store, max_receive_bytes=1 << 20) as running:
-        with pytest.raises(grpc.RpcError) as caught:
-            otlp.export(running.endpoint, request)
+    with (
+        running_processor(store, max_receive_bytes=1 << 20) as running,
+        pytest.raises(grpc.RpcError) as caught,
+    ):
+        otlp.export(running.endpoint, request)
     assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
 
 
@@ -110,17 +118,24 @@ def test_a_retried_request_is_stored_once(store: Store) -> None:
 
 def test_shutdown_writes_what_was_accepted(store: Store) -> None:
     batch = BatchOptions(flush_interval_s=30.0)
-    with running_processor(store, batch=batch) as running:
-        with concurrent.futures.ThreadPoolExecutor(4) as pool:
-            sent = [pool.submit(otlp.export, running.endpoint, _one_point_request(f"/r{i}")) for i in range(4)]
-            time.sleep(0.5)
-            running.call(running.receiver.shutdown(timeout_s=30))
-            for future in sent:
-                assert not future.result().HasField("partial_success")
+    with (
+        running_processor(store, batch=batch) as running,
+        concurrent.futures.ThreadPoolExecutor(4) as pool,
+    ):
+        sent = [
+            pool.submit(otlp.export, running.endpoint, _one_point_request(f"/r{i}"))
+            for i in range(4)
+        ]
+        time.sleep(0.5)
+        running.call(running.receiver.shutdown(timeout_s=30))
+        for future in sent:
+            assert not future.result().HasField("partial_success")
     assert _count(store) == 12
 
 
-def test_series_beyond_the_limit_go_to_the_overflow_series(store: Store, caplog: pytest.LogCaptureFixture) -> None:
+def test_series_beyond_the_limit_go_to_the_overflow_series(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
     request = otlp.request("recv")
     histogram = otlp.metric(request, "latency", "s")
     for index in range(5):

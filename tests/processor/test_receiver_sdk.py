@@ -3,7 +3,7 @@ through rotel): what is recorded is what is stored, value for value."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,9 @@ DELTA: dict[type, AggregationTemporality] = {
 class Sender:
     """A MeterProvider exporting over OTLP/gRPC only when flushed."""
 
-    def __init__(self, endpoint: str, service: str, delta: bool, views: Sequence[View] = ()) -> None:
+    def __init__(
+        self, endpoint: str, service: str, delta: bool, views: Sequence[View] = ()
+    ) -> None:
         exporter = OTLPMetricExporter(
             endpoint=endpoint, insecure=True, preferred_temporality=DELTA if delta else None
         )
@@ -67,14 +69,20 @@ def _record_phases(sender: Sender) -> None:
     )
     requests = sender.meter.create_counter("requests", unit="{request}")
     phases: list[list[tuple[float, str, int]]] = [
-        [(0.003, "/a", 200), (0.02, "/a", 200), (0.02, "/a", 200), (0.3, "/a", 200), (7.0, "/a", 200)],
+        [
+            (0.003, "/a", 200),
+            (0.02, "/a", 200),
+            (0.02, "/a", 200),
+            (0.3, "/a", 200),
+            (7.0, "/a", 200),
+        ],
         [(0.004, "/a", 200), (12.0, "/a", 200), (0.2, "/b", 500)],
         [],
         [(0.05, "/b", 500), (0.05, "/b", 200)],
     ]
     for phase in phases:
         for value, route, status in phase:
-            attrs = {"http.route": route, "http.response.status_code": status}
+            attrs: dict[str, str | int] = {"http.route": route, "http.response.status_code": status}
             duration.record(value, attrs)
             requests.add(1, attrs)
         sender.flush()
@@ -117,7 +125,12 @@ def test_delta_and_cumulative_traffic_store_identical_deltas(store: Store, endpo
 
 
 def test_every_instrument_kind_arrives_value_for_value(store: Store, endpoint: str) -> None:
-    views = [View(instrument_name="queue.wait", aggregation=ExponentialBucketHistogramAggregation(max_size=20))]
+    views = [
+        View(
+            instrument_name="queue.wait",
+            aggregation=ExponentialBucketHistogramAggregation(max_size=20),
+        )
+    ]
     sender = Sender(endpoint, "kinds", delta=False, views=views)
     active = sender.meter.create_up_down_counter("active", unit="{request}")
     wait = sender.meter.create_histogram("queue.wait", unit="s")
@@ -160,10 +173,10 @@ def test_through_rotel(store: Store, endpoint: str, tmp_path: Path) -> None:
         sender = Sender(collector, "via-rotel", delta=False)
         _record_phases(sender)
         sender.provider.shutdown()
-        wait_until(lambda: len(_deltas(store, "via-rotel")) == 5, what="rotel to forward five deltas")
+        wait_until(
+            lambda: len(_deltas(store, "via-rotel")) == 5, what="rotel to forward five deltas"
+        )
     direct = Sender(endpoint, "direct", delta=True)
     _record_phases(direct)
     direct.provider.shutdown()
     assert _deltas(store, "via-rotel") == _deltas(store, "direct")
-
-

@@ -34,9 +34,13 @@ def serve(tmp_path: Path) -> Iterator[ServeProcess]:
 def test_sigkill_and_restart_neither_lose_nor_double_count(serve: ServeProcess) -> None:
     exporter = OTLPMetricExporter(endpoint=serve.otlp_endpoint, insecure=True, timeout=30)
     reader = PeriodicExportingMetricReader(exporter, export_interval_millis=150)
-    provider = MeterProvider(resource=Resource.create({"service.name": "restart"}), metric_readers=[reader])
+    provider = MeterProvider(
+        resource=Resource.create({"service.name": "restart"}), metric_readers=[reader]
+    )
     meter = provider.get_meter("tests")
-    latency = meter.create_histogram("latency", unit="s", explicit_bucket_boundaries_advisory=BOUNDS)
+    latency = meter.create_histogram(
+        "latency", unit="s", explicit_bucket_boundaries_advisory=BOUNDS
+    )
     requests = meter.create_counter("requests")
     recorded: Counter[str] = Counter()
     stop = threading.Event()
@@ -67,10 +71,12 @@ def test_sigkill_and_restart_neither_lose_nor_double_count(serve: ServeProcess) 
             """
             SELECT h.route, h.count, s.total FROM
                 (SELECT Attributes['route'] AS route, sum(Count) AS count
-                 FROM {db:Identifier}.otel_metrics_histogram WHERE ServiceName = 'restart' GROUP BY route) AS h
+                 FROM {db:Identifier}.otel_metrics_histogram
+                 WHERE ServiceName = 'restart' GROUP BY route) AS h
             JOIN
                 (SELECT Attributes['route'] AS route, sum(Value) AS total
-                 FROM {db:Identifier}.otel_metrics_sum WHERE ServiceName = 'restart' GROUP BY route) AS s
+                 FROM {db:Identifier}.otel_metrics_sum
+                 WHERE ServiceName = 'restart' GROUP BY route) AS s
             USING (route)
             """
         )

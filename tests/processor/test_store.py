@@ -7,9 +7,7 @@ from processor.store import METRIC_TABLES, Store, parse_dsn
 
 
 def test_migrations_create_the_five_contrib_tables(store: Store) -> None:
-    rows = store.query(
-        "SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name"
-    )
+    rows = store.query("SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name")
     names = {row[0] for row in rows}
     assert set(METRIC_TABLES.values()) <= names
 

@@ -30,16 +30,28 @@ def _stored_routes(store: Store) -> list[tuple[str, int]]:
     )
 
 
-def test_each_bad_histogram_point_is_rejected_alone(store: Store, processor: RunningProcessor) -> None:
+def test_each_bad_histogram_point_is_rejected_alone(
+    store: Store, processor: RunningProcessor
+) -> None:
     request = otlp.request("bad")
     histogram = otlp.metric(request, "latency", "s")
     otlp.histogram_point(histogram, [1, 2, 3, 4], BOUNDS, NOW_S, attrs={"route": "good-1"})
     otlp.histogram_point(histogram, [1, 2, 3], BOUNDS, NOW_S, attrs={"route": "too-few-buckets"})
-    otlp.histogram_point(histogram, [1, 2, 3, 4], [0.5, 0.1, 1.0], NOW_S, attrs={"route": "decreasing"})
-    otlp.histogram_point(histogram, [1, 2, 3, 4], BOUNDS, NOW_S, attrs={"route": "count-wrong"}, count=11)
-    otlp.histogram_point(histogram, [1, 2, 3, 4], [0.1, math.nan, 1.0], NOW_S, attrs={"route": "nan-bound"})
-    otlp.histogram_point(histogram, [1, 2**64 - 1, 3, 4], BOUNDS, NOW_S, attrs={"route": "negative"}, count=7)
-    otlp.histogram_point(histogram, [1, 2, 3, 4], BOUNDS, NOW_S, attrs={"route": "nan-sum"}, sum=math.nan)
+    otlp.histogram_point(
+        histogram, [1, 2, 3, 4], [0.5, 0.1, 1.0], NOW_S, attrs={"route": "decreasing"}
+    )
+    otlp.histogram_point(
+        histogram, [1, 2, 3, 4], BOUNDS, NOW_S, attrs={"route": "count-wrong"}, count=11
+    )
+    otlp.histogram_point(
+        histogram, [1, 2, 3, 4], [0.1, math.nan, 1.0], NOW_S, attrs={"route": "nan-bound"}
+    )
+    otlp.histogram_point(
+        histogram, [1, 2**64 - 1, 3, 4], BOUNDS, NOW_S, attrs={"route": "negative"}, count=7
+    )
+    otlp.histogram_point(
+        histogram, [1, 2, 3, 4], BOUNDS, NOW_S, attrs={"route": "nan-sum"}, sum=math.nan
+    )
     otlp.histogram_point(histogram, [1, 1, 1, 1], BOUNDS, 0, start_s=0, attrs={"route": "no-time"})
     otlp.histogram_point(histogram, [0, 0, 0, 5], BOUNDS, NOW_S, attrs={"route": "good-2"})
 
@@ -60,13 +72,18 @@ def test_each_bad_histogram_point_is_rejected_alone(store: Store, processor: Run
     assert _stored_routes(store) == [("good-1", 10), ("good-2", 5)]
 
 
-def test_exponential_and_sum_points_are_validated(store: Store, processor: RunningProcessor) -> None:
+def test_exponential_and_sum_points_are_validated(
+    store: Store, processor: RunningProcessor
+) -> None:
     request = otlp.request("bad")
     exponential = otlp.metric(request, "exp", "s")
     exponential.exponential_histogram.aggregation_temporality = otlp.DELTA
     good = exponential.exponential_histogram.data_points.add(
-        time_unix_nano=int(NOW_S * otlp.SECOND_NS), start_time_unix_nano=int((NOW_S - 10) * otlp.SECOND_NS),
-        count=6, scale=3, zero_count=1,
+        time_unix_nano=int(NOW_S * otlp.SECOND_NS),
+        start_time_unix_nano=int((NOW_S - 10) * otlp.SECOND_NS),
+        count=6,
+        scale=3,
+        zero_count=1,
     )
     good.positive.offset, good.positive.bucket_counts[:] = 4, [2, 3]
     exponential.exponential_histogram.data_points.add(
@@ -79,7 +96,9 @@ def test_exponential_and_sum_points_are_validated(store: Store, processor: Runni
     otlp.sum_point(counter, 5, NOW_S, attrs={"k": "ok"})
     otlp.sum_point(counter, -3, NOW_S, attrs={"k": "negative"})
     otlp.sum_point(counter, math.inf, NOW_S, attrs={"k": "inf"})
-    otlp.sum_point(otlp.metric(request, "active"), -2.5, NOW_S, attrs={"k": "updown"}, monotonic=False)
+    otlp.sum_point(
+        otlp.metric(request, "active"), -2.5, NOW_S, attrs={"k": "updown"}, monotonic=False
+    )
 
     response = otlp.export(processor.endpoint, request)
 
@@ -90,7 +109,8 @@ def test_exponential_and_sum_points_are_validated(store: Store, processor: Runni
         "FROM {db:Identifier}.otel_metrics_exponential_histogram"
     ) == [(6, 3, 1, 4, [2, 3])]
     assert store.query(
-        "SELECT Attributes['k'], Value, IsMonotonic FROM {db:Identifier}.otel_metrics_sum ORDER BY 1"
+        "SELECT Attributes['k'], Value, IsMonotonic "
+        "FROM {db:Identifier}.otel_metrics_sum ORDER BY 1"
     ) == [("ok", 5.0, True), ("updown", -2.5, False)]
 
 
@@ -118,7 +138,9 @@ def test_garbage_bytes_are_invalid_argument_and_nothing_is_stored(
         otlp.export(processor.endpoint, b"\xff\xfe this is not protobuf \x00\x01")
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     request = otlp.request("bad")
-    otlp.histogram_point(otlp.metric(request, "latency"), [0, 1, 0, 0], BOUNDS, NOW_S, attrs={"route": "after"})
+    otlp.histogram_point(
+        otlp.metric(request, "latency"), [0, 1, 0, 0], BOUNDS, NOW_S, attrs={"route": "after"}
+    )
     response = otlp.export(processor.endpoint, request)
     assert not response.HasField("partial_success")
     assert _stored_routes(store) == [("after", 1)]

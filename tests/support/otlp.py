@@ -24,15 +24,21 @@ def attributes(values: Mapping[str, Any]) -> list[KeyValue]:
     return [KeyValue(key=key, value=any_value(value)) for key, value in values.items()]
 
 
+_SCALAR_FIELDS: tuple[tuple[type, str], ...] = (
+    (bool, "bool_value"),
+    (int, "int_value"),
+    (float, "double_value"),
+    (bytes, "bytes_value"),
+)
+
+
 def any_value(value: Any) -> AnyValue:
-    if isinstance(value, bool):
-        return AnyValue(bool_value=value)
-    if isinstance(value, int):
-        return AnyValue(int_value=value)
-    if isinstance(value, float):
-        return AnyValue(double_value=value)
-    if isinstance(value, bytes):
-        return AnyValue(bytes_value=value)
+    """An AnyValue from a Python value; lists and dicts nest."""
+    for kind, field in _SCALAR_FIELDS:
+        if isinstance(value, kind):
+            scalar = AnyValue()
+            setattr(scalar, field, value)
+            return scalar
     if isinstance(value, list):
         any_list = AnyValue()
         any_list.array_value.values.extend(any_value(item) for item in value)
@@ -44,11 +50,15 @@ def any_value(value: Any) -> AnyValue:
     return AnyValue(string_value=str(value))
 
 
-def request(service: str = "svc", resource: Mapping[str, Any] | None = None) -> ExportMetricsServiceRequest:
+def request(
+    service: str = "svc", resource: Mapping[str, Any] | None = None
+) -> ExportMetricsServiceRequest:
     """An empty request with one resource (service.name set) and one scope."""
     built = ExportMetricsServiceRequest()
     resource_metrics = built.resource_metrics.add()
-    resource_metrics.resource.attributes.extend(attributes({"service.name": service, **(resource or {})}))
+    resource_metrics.resource.attributes.extend(
+        attributes({"service.name": service, **(resource or {})})
+    )
     resource_metrics.scope_metrics.add().scope.name = "tests"
     return built
 
@@ -65,9 +75,10 @@ def histogram_point(
     counts: Sequence[int],
     bounds: Sequence[float],
     time_s: float,
+    *,
     start_s: float | None = None,
     attrs: Mapping[str, Any] | None = None,
-    temporality: int = DELTA,
+    temporality: metrics_pb2.AggregationTemporality.ValueType = DELTA,
     **fields: Any,
 ) -> metrics_pb2.HistogramDataPoint:
     """Add an explicit-bucket point; count defaults to sum(counts)."""
@@ -88,9 +99,10 @@ def sum_point(
     target: metrics_pb2.Metric,
     value: float,
     time_s: float,
+    *,
     start_s: float | None = None,
     attrs: Mapping[str, Any] | None = None,
-    temporality: int = DELTA,
+    temporality: metrics_pb2.AggregationTemporality.ValueType = DELTA,
     monotonic: bool = True,
 ) -> metrics_pb2.NumberDataPoint:
     target.sum.aggregation_temporality = temporality
@@ -100,7 +112,7 @@ def sum_point(
         start_time_unix_nano=int((start_s if start_s is not None else time_s - 10) * SECOND_NS),
     )
     if isinstance(value, int) and not isinstance(value, bool):
-        point.as_int = value
+        point.as_int = int(value)
     else:
         point.as_double = value
     point.attributes.extend(attributes(attrs or {}))
@@ -108,7 +120,11 @@ def sum_point(
 
 
 def gauge_point(
-    target: metrics_pb2.Metric, value: float, time_s: float, attrs: Mapping[str, Any] | None = None
+    target: metrics_pb2.Metric,
+    value: float,
+    time_s: float,
+    *,
+    attrs: Mapping[str, Any] | None = None,
 ) -> metrics_pb2.NumberDataPoint:
     point = target.gauge.data_points.add(time_unix_nano=int(time_s * SECOND_NS), as_double=value)
     point.attributes.extend(attributes(attrs or {}))
@@ -118,6 +134,7 @@ def gauge_point(
 def export(
     endpoint: str,
     payload: ExportMetricsServiceRequest | bytes,
+    *,
     metadata: Iterable[tuple[str, str]] | None = None,
     compression: grpc.Compression | None = None,
     credentials: grpc.ChannelCredentials | None = None,
@@ -131,7 +148,9 @@ def export(
     else:
         channel = grpc.secure_channel(endpoint, credentials, options=all_options)
     with channel:
-        call = channel.unary_unary(EXPORT_METHOD, response_deserializer=ExportMetricsServiceResponse.FromString)
+        call = channel.unary_unary(
+            EXPORT_METHOD, response_deserializer=ExportMetricsServiceResponse.FromString
+        )
         response: ExportMetricsServiceResponse = call(
             data, metadata=list(metadata or ()), compression=compression, timeout=60
         )

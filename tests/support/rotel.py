@@ -63,7 +63,9 @@ def _wait_listening(port: int, process: subprocess.Popen[bytes], timeout_s: floa
     raise RuntimeError("rotel did not start listening")
 
 
-def wait_until(condition: Callable[[], bool], timeout_s: float = 30.0, what: str = "condition") -> None:
+def wait_until(
+    condition: Callable[[], bool], timeout_s: float = 30.0, what: str = "condition"
+) -> None:
     """Poll ``condition`` until it holds; a collector acknowledges before it forwards."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

@@ -73,6 +73,6 @@ class ServeProcess:
         request = urllib.request.Request(
             self.api_url + "/api/query", data=body, headers={"content-type": "application/json"}
         )
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback test server
+        with urllib.request.urlopen(request, timeout=60) as response:
             rows: list[list[Any]] = json.loads(response.read())["rows"]
         return rows
