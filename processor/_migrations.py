@@ -43,10 +43,9 @@ _TABLE_ENGINE = """
 SELECT name, engine_full FROM system.tables
 WHERE database = {db:String} AND name IN {tables:Array(String)}
 """
-_MODIFY_TTL = """
-ALTER TABLE {db:Identifier}.{table:Identifier}
-MODIFY TTL {column:Identifier} + toIntervalDay({days:UInt32})
-"""
+# Followed by the TTL clause rendered from DdlOptions (a validated integer, not a
+# parameter, so that system.tables shows it as written and a restart can compare it).
+_MODIFY = "ALTER TABLE {db:Identifier}.{table:Identifier} MODIFY "
 _REMOVE_TTL = "ALTER TABLE {db:Identifier}.{table:Identifier} REMOVE TTL"
 
 
@@ -148,8 +147,8 @@ def apply_retention(store: Store, options: DdlOptions) -> None:
             continue
         if wanted not in engine_full:
             store.command(
-                _MODIFY_TTL,
-                {"table": table, "column": columns[table], "days": options.retention_days},
+                _MODIFY + _ttl(columns[table], options.retention_days),
+                {"table": table},
                 settings={"materialize_ttl_after_modify": 0},
             )
             logger.info("retention changed", extra={"table": table, "days": options.retention_days})

@@ -103,12 +103,12 @@ SELECT
     MetricDescription,
     MetricUnit,
     if(IsOverflow, map('otel.metric.overflow', 'true'), Attributes) AS StoredAttributes,
-    toDateTime(intDiv(StoredStart, 1000000000)) AS StartTimeUnix,
+    toDateTime(intDiv(StoredStartTimeUnixNano, 1000000000)) AS StartTimeUnix,
     toDateTime(intDiv(TimeUnixNano, 1000000000)) AS TimeUnix,
     if(IsContinuation, Count - PrevCount, Count) AS StoredCount,
     if(IsContinuation, Sum - PrevSum, Sum) AS StoredSum,
     if(IsContinuation, arrayMap((now, before) -> now - before, BucketCounts, PrevBuckets), BucketCounts)
-        AS StoredBuckets,
+        AS StoredBucketCounts,
     ExplicitBounds,
     `Exemplars.FilteredAttributes`,
     `Exemplars.TimeUnix`,
@@ -118,9 +118,9 @@ SELECT
     Flags,
     if(StoredHasMin, Min, 0) AS StoredMin,
     if(StoredHasMax, Max, 0) AS StoredMax,
-    1 AS StoredTemporality,
+    1 AS StoredAggregationTemporality,
     TimeUnixNano,
-    if(IsContinuation, PrevTime, StartTimeUnixNano) AS StoredStart,
+    if(IsContinuation, PrevTime, StartTimeUnixNano) AS StoredStartTimeUnixNano,
     cityHash64(cityHash64(ResourceAttributes, ScopeName, ScopeVersion), MetricName, StoredAttributes)
         AS StoredSeriesKey,
     -- A delta's min (max) is known when the cumulative min (max) moved in its interval.

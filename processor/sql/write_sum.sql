@@ -89,7 +89,7 @@ SELECT
     MetricDescription,
     MetricUnit,
     if(IsOverflow, map('otel.metric.overflow', 'true'), Attributes) AS StoredAttributes,
-    toDateTime(intDiv(StoredStart, 1000000000)) AS StartTimeUnix,
+    toDateTime(intDiv(StoredStartTimeUnixNano, 1000000000)) AS StartTimeUnix,
     toDateTime(intDiv(TimeUnixNano, 1000000000)) AS TimeUnix,
     if(IsContinuation, Value - PrevValue, Value) AS StoredValue,
     Flags,
@@ -98,10 +98,10 @@ SELECT
     `Exemplars.Value`,
     `Exemplars.SpanId`,
     `Exemplars.TraceId`,
-    if(IsConverted, 1, AggregationTemporality) AS StoredTemporality,
+    if(IsConverted, 1, AggregationTemporality) AS StoredAggregationTemporality,
     IsMonotonic,
     TimeUnixNano,
-    if(IsContinuation, PrevTime, StartTimeUnixNano) AS StoredStart,
+    if(IsContinuation, PrevTime, StartTimeUnixNano) AS StoredStartTimeUnixNano,
     cityHash64(cityHash64(ResourceAttributes, ScopeName, ScopeVersion), MetricName, StoredAttributes)
         AS StoredSeriesKey,
     multiIf(

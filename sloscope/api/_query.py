@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -25,6 +25,9 @@ from starlette.routing import Route
 from processor.errors import QueryFailed, StoreUnavailable
 from sloscope.api._context import ApiContext, error_response
 
+# Quoted strings and identifiers, and comments: removed before looking for a second statement.
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|--[^\n]*|/\*.*?\*/", re.S)
+_LATER_STATEMENT = re.compile(r";\s*\S")
 _READ_STATEMENT = re.compile(
     r"^\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*)*(SELECT|WITH|SHOW|DESCRIBE|DESC|EXPLAIN)\b", re.I | re.S
 )
@@ -48,7 +51,8 @@ def read_only_settings(max_rows: int, timeout_s: float) -> dict[str, Any]:
 
 
 def is_read_statement(sql: str) -> bool:
-    return bool(_READ_STATEMENT.match(sql))
+    """A single SELECT-like statement (the embedded engine would run several)."""
+    return bool(_READ_STATEMENT.match(sql)) and not _LATER_STATEMENT.search(_QUOTED.sub("", sql))
 
 
 def routes(context: ApiContext) -> list[Route]:
@@ -83,7 +87,10 @@ def _plain(value: Any) -> Any:
 
 
 def _json_value(value: Any) -> Any:
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        # The client hands out naive datetimes in UTC; say so in the text.
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal | UUID):
         return str(value)

@@ -23,9 +23,9 @@ from instrumentation import (
     resolve_settings,
 )
 from processor.store import Store
-from tests.instrumentation._servers import running_rotel, serving, wait_for
 from tests.instrumentation.apps.checkout import SLOW_S, create_app
 from tests.instrumentation.test_resources import PROCESS, SYSTEM
+from tests.support.servers import running_rotel, serving, wait_for
 
 pytestmark = pytest.mark.slow
 

@@ -24,7 +24,7 @@ from opentelemetry.sdk.resources import Resource
 
 from processor.store import Store
 from tests.support.processor import running_processor
-from tests.support.rotel import running_rotel, wait_until
+from tests.support.servers import running_rotel, wait_for
 
 BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
 DELTA: dict[type, AggregationTemporality] = {
@@ -173,9 +173,7 @@ def test_through_rotel(store: Store, endpoint: str, tmp_path: Path) -> None:
         sender = Sender(collector, "via-rotel", delta=False)
         _record_phases(sender)
         sender.provider.shutdown()
-        wait_until(
-            lambda: len(_deltas(store, "via-rotel")) == 5, what="rotel to forward five deltas"
-        )
+        wait_for(lambda: len(_deltas(store, "via-rotel")) == 5, what="rotel to forward five deltas")
     direct = Sender(endpoint, "direct", delta=True)
     _record_phases(direct)
     direct.provider.shutdown()

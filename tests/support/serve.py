@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.support.rotel import free_port
+from tests.support.servers import free_port
 
 
 @dataclass

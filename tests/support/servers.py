@@ -1,4 +1,5 @@
-"""Real servers for the end-to-end tests: uvicorn in a thread, rotel as a subprocess."""
+"""Real servers for tests: uvicorn in a thread, and rotel (a real OpenTelemetry collector
+from PyPI) as a subprocess between a sender and the processor."""
 
 from __future__ import annotations
 

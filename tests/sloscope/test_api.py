@@ -1,0 +1,102 @@
+"""The JSON API on a real store, served by uvicorn."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from processor.store import Store
+from sloscope.api import ApiContext, create_app
+from sloscope.api._query import read_only_settings
+from sloscope.config import ApiSettings
+from tests.support.servers import serving
+
+
+@pytest.fixture
+def client(store: Store) -> Iterator[httpx.Client]:
+    context = ApiContext(
+        store=store,
+        query_store=store.read_only(read_only_settings(max_rows=5, timeout_s=5)),
+        settings=ApiSettings(),
+        health_checks={"otlp": lambda: {"port": 4317}},
+    )
+    with serving(create_app(context)) as url, httpx.Client(base_url=url, timeout=30) as http:
+        yield http
+
+
+def test_healthz(client: httpx.Client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "otlp": {"port": 4317}}
+
+
+def test_query_returns_columns_types_and_rows(client: httpx.Client) -> None:
+    response = client.post(
+        "/api/query",
+        json={
+            "sql": "SELECT number AS n, toDateTime(number, 'UTC') AS t, {label:String} AS label "
+            "FROM numbers(2)",
+            "parameters": {"label": "it's <ok>"},
+        },
+    )
+    assert response.status_code == 200
+    assert response.json() == {
+        "columns": ["n", "t", "label"],
+        "types": ["UInt64", "DateTime", "String"],
+        "rows": [
+            [0, "1970-01-01T00:00:00+00:00", "it's <ok>"],
+            [1, "1970-01-01T00:00:01+00:00", "it's <ok>"],
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    ("sql", "status", "message"),
+    [
+        ("DROP TABLE {db:Identifier}.otel_metrics_sum", 400, "only SELECT queries are allowed"),
+        ("SELECT 1; DROP TABLE x", 400, "only SELECT queries are allowed"),
+        ("SELECT 'a;b' AS x; -- trailing", 200, ""),
+        ("WITH 1 AS x SELECT x SETTINGS readonly = 0", 400, "readonly"),
+        ("SELECT * FROM numbers(10)", 400, "Limit for result exceeded"),
+        ("SELECT nope", 400, "Unknown expression identifier"),
+    ],
+    ids=[
+        "write",
+        "two-statements",
+        "semicolon-in-a-string",
+        "lift-readonly",
+        "row-limit",
+        "bad-sql",
+    ],
+)
+def test_query_refuses_what_it_must(
+    client: httpx.Client, sql: str, status: int, message: str
+) -> None:
+    response = client.post("/api/query", json={"sql": sql})
+    assert response.status_code == status
+    assert message in response.json().get("error", "")
+
+
+def test_query_rejects_a_malformed_body(client: httpx.Client) -> None:
+    response = client.post("/api/query", content=b"{not json")
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("bad request body")
+
+
+def test_writes_are_refused_even_inside_a_select(client: httpx.Client, store: Store) -> None:
+    response = client.post(
+        "/api/query",
+        json={"sql": "SELECT * FROM {db:Identifier}.otel_metrics_sum", "parameters": {}},
+    )
+    assert response.status_code == 200
+    sneaky = client.post(
+        "/api/query",
+        json={
+            "sql": "WITH x AS (SELECT 1) "
+            "INSERT INTO {db:Identifier}.otel_metrics_sum (Value) SELECT 1"
+        },
+    )
+    assert sneaky.status_code == 400
+    assert store.query("SELECT count() FROM {db:Identifier}.otel_metrics_sum") == [(0,)]
