@@ -2,11 +2,15 @@
 
 ``load`` reads SLO files (native or OpenSLO v1) into an ``SloSet``; ``status``
 evaluates them against a store at an instant and returns the ``StatusReport`` that
-``sloscope slo status --json`` prints.
+``sloscope slo status --json`` prints. ``sla_report`` computes a calendar month's
+``SlaReport`` (``sloscope report sla``), which ``render_sla`` writes in each format.
 """
 
 from slo_engine._loader import load, parse_spec, read_sources
 from slo_engine._model import Budgeting, SliKind, Slo, SloSet
+from slo_engine._sla import sla_period, sla_report
+from slo_engine._sla_model import SlaReport, SlaRequest
+from slo_engine._sla_render import ReportFormat, render_sla
 from slo_engine._status import status
 from slo_engine._status_model import (
     ErrorBudget,
@@ -29,6 +33,9 @@ __all__ = [
     "EvaluationError",
     "InvalidRequest",
     "Latency",
+    "ReportFormat",
+    "SlaReport",
+    "SlaRequest",
     "SliKind",
     "Slo",
     "SloEngineError",
@@ -41,5 +48,8 @@ __all__ = [
     "load",
     "parse_spec",
     "read_sources",
+    "render_sla",
+    "sla_period",
+    "sla_report",
     "status",
 ]

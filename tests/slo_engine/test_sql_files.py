@@ -20,7 +20,24 @@ def _parameters(name: str) -> dict[str, Any]:
         found = contexts(slo_set, end)
         boundaries = {end} | {r.start for c in found for r in c.windows.values()}
         return histogram_parameters(found, plan(sorted(boundaries)))
+    if name.startswith("sla_"):
+        return _sla_parameters(name)
     raise AssertionError(f"no parameters for {name}")
+
+
+def _sla_parameters(name: str) -> dict[str, Any]:
+    from datetime import timedelta
+
+    from slo_engine._model import SlaPolicy
+    from slo_engine._sla_minutes import ServiceInput, minute_parameters, service_parameters
+    from slo_engine._windows import Range, local_days
+
+    span = Range(datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 2, tzinfo=UTC))
+    if name == "sla_services":
+        return service_parameters("http.server.request.duration", span)
+    excluded = (Range(span.start, span.start + timedelta(hours=1)),)
+    services = [ServiceInput("s", SlaPolicy(), excluded)]
+    return minute_parameters(services, span, local_days(span, "UTC"))
 
 
 @pytest.mark.parametrize("name", names())

@@ -1,0 +1,148 @@
+-- sla_minutes: the monthly SLA's verdict on every minute of every service, summed per
+-- local day, with the down minutes themselves.
+--
+-- A minute belongs to a service's request metric rows whose TimeUnix falls in it (delta
+-- rows, Flags bit 0 clear). Its requests are the rows' counts summed; its failed
+-- requests those of series the service's good filter rejects (the series catalogue
+-- slo_series_1d is matched once, with the same condition rules as histogram_windows.sql).
+-- Each minute of [start, start + minutes) is, in this order:
+--   excluded     inside one of the service's maintenance ranges (svc_excluded_*);
+--   silent       no request at all: down when svc_silence_down = 1, else up;
+--   low_traffic  fewer than svc_min_requests requests: up, however many failed;
+--   down         failed / requests above svc_threshold;
+--   up           otherwise.
+--
+-- Returns one row per (service, day): service (1-based index into svc_*), day (1-based
+-- index into day_starts, the UTC instants local days start at), minutes,
+-- excluded_minutes, down_minutes (silent ones included when they count), silent_minutes,
+-- low_traffic_minutes, requests and failed (outside exclusions), and down: the day's
+-- down minutes in order, as (minute, requests, failed) tuples.
+--
+-- Parameters: db, targets, first_day, last_day, start, minutes, day_starts, cond_key,
+-- cond_op, cond_values, cond_number, group_first, group_count, group_negate, svc_name,
+-- svc_metric, svc_good, svc_threshold, svc_min_requests, svc_silence_down,
+-- svc_excluded_start, svc_excluded_end.
+WITH
+    series AS (
+        SELECT ServiceName, MetricName, AttributesHash, any(Attributes) AS Attributes
+        FROM {db:Identifier}.slo_series_1d
+        WHERE Source = 'histogram'
+            AND (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
+            AND Day BETWEEN {first_day:Date} AND {last_day:Date}
+        GROUP BY ServiceName, MetricName, AttributesHash
+    ),
+    evaluated AS (
+        SELECT
+            ServiceName,
+            MetricName,
+            AttributesHash,
+            arrayMap(
+                c -> multiIf(
+                    {cond_op:Array(String)}[c] = 'in',
+                        mapContains(Attributes, {cond_key:Array(String)}[c])
+                        AND has({cond_values:Array(Array(String))}[c], Attributes[{cond_key:Array(String)}[c]]),
+                    {cond_op:Array(String)}[c] = 'not_in',
+                        NOT (mapContains(Attributes, {cond_key:Array(String)}[c])
+                        AND has({cond_values:Array(Array(String))}[c], Attributes[{cond_key:Array(String)}[c]])),
+                    {cond_op:Array(String)}[c] = 'matches',
+                        mapContains(Attributes, {cond_key:Array(String)}[c])
+                        AND match(Attributes[{cond_key:Array(String)}[c]], {cond_values:Array(Array(String))}[c][1]),
+                    {cond_op:Array(String)}[c] = 'exists', mapContains(Attributes, {cond_key:Array(String)}[c]),
+                    {cond_op:Array(String)}[c] = 'missing', NOT mapContains(Attributes, {cond_key:Array(String)}[c]),
+                    ifNull(multiIf(
+                        {cond_op:Array(String)}[c] = 'lt',
+                            toFloat64OrNull(Attributes[{cond_key:Array(String)}[c]]) < {cond_number:Array(Float64)}[c],
+                        {cond_op:Array(String)}[c] = 'le',
+                            toFloat64OrNull(Attributes[{cond_key:Array(String)}[c]]) <= {cond_number:Array(Float64)}[c],
+                        {cond_op:Array(String)}[c] = 'gt',
+                            toFloat64OrNull(Attributes[{cond_key:Array(String)}[c]]) > {cond_number:Array(Float64)}[c],
+                        toFloat64OrNull(Attributes[{cond_key:Array(String)}[c]]) >= {cond_number:Array(Float64)}[c]),
+                        false)
+                ),
+                range(1, length({cond_op:Array(String)}) + 1)
+            ) AS condition_ok,
+            arrayMap(
+                g -> xor(
+                    arrayAll(x -> x, arraySlice(condition_ok, {group_first:Array(UInt32)}[g], {group_count:Array(UInt32)}[g])),
+                    {group_negate:Array(UInt8)}[g] = 1),
+                range(1, length({group_first:Array(UInt32)}) + 1)
+            ) AS group_ok
+        FROM series
+    ),
+    matched AS (
+        SELECT
+            ServiceName,
+            MetricName,
+            AttributesHash,
+            service,
+            group_ok[{svc_good:Array(UInt32)}[service]] AS good
+        FROM evaluated
+        ARRAY JOIN arrayFilter(
+            j -> {svc_name:Array(String)}[j] = ServiceName AND {svc_metric:Array(String)}[j] = MetricName,
+            range(1, length({svc_name:Array(String)}) + 1)
+        ) AS service
+    ),
+    points AS (
+        SELECT
+            ServiceName,
+            MetricName,
+            cityHash64(Attributes) AS AttributesHash,
+            toStartOfMinute(TimeUnix) AS minute,
+            sum(Count) AS point_requests
+        FROM {db:Identifier}.otel_metrics_histogram
+        WHERE (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
+            AND TimeUnix >= {start:DateTime}
+            AND TimeUnix < {start:DateTime} + toIntervalMinute({minutes:UInt32})
+            AND bitAnd(Flags, 1) = 0
+            AND AggregationTemporality = 1
+        GROUP BY ServiceName, MetricName, AttributesHash, minute
+    ),
+    counted AS (
+        SELECT
+            service,
+            minute,
+            sum(point_requests) AS minute_requests,
+            sumIf(point_requests, NOT good) AS minute_failed
+        FROM points
+        INNER JOIN matched USING (ServiceName, MetricName, AttributesHash)
+        GROUP BY service, minute
+    ),
+    grid AS (
+        SELECT service, {start:DateTime} + toIntervalMinute(number) AS minute
+        FROM numbers({minutes:UInt32})
+        ARRAY JOIN range(1, length({svc_name:Array(String)}) + 1) AS service
+    ),
+    classified AS (
+        SELECT
+            service,
+            minute,
+            minute_requests,
+            minute_failed,
+            arrayCount(s -> s <= minute, {day_starts:Array(DateTime)}) AS day,
+            arrayExists(
+                (s, e) -> minute >= s AND minute < e,
+                {svc_excluded_start:Array(Array(DateTime))}[service],
+                {svc_excluded_end:Array(Array(DateTime))}[service]) AS excluded,
+            multiIf(
+                excluded, 'excluded',
+                minute_requests = 0, if({svc_silence_down:Array(UInt8)}[service] = 1, 'silent_down', 'silent'),
+                minute_requests < {svc_min_requests:Array(UInt64)}[service], 'low_traffic',
+                minute_failed / minute_requests > {svc_threshold:Array(Float64)}[service], 'down',
+                'up') AS state
+        FROM grid
+        LEFT JOIN counted USING (service, minute)
+    )
+SELECT
+    service,
+    day,
+    count() AS minutes,
+    countIf(excluded) AS excluded_minutes,
+    countIf(state IN ('down', 'silent_down')) AS down_minutes,
+    countIf(state IN ('silent', 'silent_down')) AS silent_minutes,
+    countIf(state = 'low_traffic') AS low_traffic_minutes,
+    sumIf(minute_requests, NOT excluded) AS requests,
+    sumIf(minute_failed, NOT excluded) AS failed,
+    arraySort(groupArrayIf((minute, minute_requests, minute_failed), state IN ('down', 'silent_down'))) AS down
+FROM classified
+GROUP BY service, day
+ORDER BY service, day
