@@ -12,12 +12,20 @@ from starlette.applications import Starlette
 from sloscope.api._context import ApiContext
 from sloscope.api._health import routes as health_routes
 from sloscope.api._query import routes as query_routes
+from sloscope.api._reports import routes as report_routes
 from sloscope.api._slos import routes as slo_routes
 
 
 def create_app(context: ApiContext) -> Starlette:
     """The ASGI app for ``context``."""
-    app = Starlette(routes=[*health_routes(context), *query_routes(context), *slo_routes(context)])
+    app = Starlette(
+        routes=[
+            *health_routes(context),
+            *query_routes(context),
+            *slo_routes(context),
+            *report_routes(context),
+        ]
+    )
     app.state.context = context
     return app
 

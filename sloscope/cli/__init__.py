@@ -31,11 +31,12 @@ def _root(
 
 
 def _register() -> None:
-    from sloscope.cli import _query, _serve, _slo
+    from sloscope.cli import _query, _report, _serve, _slo
 
     _serve.register(app)
     _query.register(app)
     _slo.register(app)
+    _report.register(app)
 
 
 _register()
