@@ -78,7 +78,8 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_staging_gauge ${ON_CLUSTER} (
     `Exemplars.SpanId` Array(String),
     `Exemplars.TraceId` Array(String),
     SeriesKey UInt64,
-    RejectReason LowCardinality(String)
+    RejectReason LowCardinality(String),
+    Converted Bool
 )
 ENGINE = Memory;
 
@@ -108,7 +109,8 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_staging_sum ${ON_CLUSTER} (
     AggregationTemporality Int32,
     IsMonotonic Bool,
     SeriesKey UInt64,
-    RejectReason LowCardinality(String)
+    RejectReason LowCardinality(String),
+    Converted Bool
 )
 ENGINE = Memory;
 
@@ -144,7 +146,8 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_staging_histogram ${ON_CLUSTER
     HasMax Bool,
     AggregationTemporality Int32,
     SeriesKey UInt64,
-    RejectReason LowCardinality(String)
+    RejectReason LowCardinality(String),
+    Converted Bool
 )
 ENGINE = Memory;
 
@@ -185,7 +188,8 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_staging_exponential_histogram 
     HasMax Bool,
     AggregationTemporality Int32,
     SeriesKey UInt64,
-    RejectReason LowCardinality(String)
+    RejectReason LowCardinality(String),
+    Converted Bool
 )
 ENGINE = Memory;
 
@@ -211,7 +215,8 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_staging_summary ${ON_CLUSTER} 
     `ValueAtQuantiles.Value` Array(Float64),
     Flags UInt32,
     SeriesKey UInt64,
-    RejectReason LowCardinality(String)
+    RejectReason LowCardinality(String),
+    Converted Bool
 )
 ENGINE = Memory;
 
@@ -276,7 +281,11 @@ WHERE IsLatest;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.ingest_sink_gauge_counts ${ON_CLUSTER}
 TO {db:Identifier}.sloscope_series_counts AS
-SELECT ServiceName, MetricName, countIf(NOT Overflow) AS AdmittedSeries, countIf(Overflow) AS OverflowSeries
+SELECT
+    ServiceName,
+    MetricName,
+    uniqExactIf(SourceSeriesKey, NOT Overflow) AS AdmittedSeries,
+    uniqExactIf(SourceSeriesKey, Overflow) AS OverflowSeries
 FROM {db:Identifier}.ingest_sink_gauge
 WHERE IsNewSeries
 GROUP BY ServiceName, MetricName;
@@ -341,7 +350,11 @@ WHERE IsLatest;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.ingest_sink_sum_counts ${ON_CLUSTER}
 TO {db:Identifier}.sloscope_series_counts AS
-SELECT ServiceName, MetricName, countIf(NOT Overflow) AS AdmittedSeries, countIf(Overflow) AS OverflowSeries
+SELECT
+    ServiceName,
+    MetricName,
+    uniqExactIf(SourceSeriesKey, NOT Overflow) AS AdmittedSeries,
+    uniqExactIf(SourceSeriesKey, Overflow) AS OverflowSeries
 FROM {db:Identifier}.ingest_sink_sum
 WHERE IsNewSeries
 GROUP BY ServiceName, MetricName;
@@ -426,7 +439,11 @@ WHERE IsLatest;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.ingest_sink_histogram_counts ${ON_CLUSTER}
 TO {db:Identifier}.sloscope_series_counts AS
-SELECT ServiceName, MetricName, countIf(NOT Overflow) AS AdmittedSeries, countIf(Overflow) AS OverflowSeries
+SELECT
+    ServiceName,
+    MetricName,
+    uniqExactIf(SourceSeriesKey, NOT Overflow) AS AdmittedSeries,
+    uniqExactIf(SourceSeriesKey, Overflow) AS OverflowSeries
 FROM {db:Identifier}.ingest_sink_histogram
 WHERE IsNewSeries
 GROUP BY ServiceName, MetricName;
@@ -527,7 +544,11 @@ WHERE IsLatest;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.ingest_sink_exponential_histogram_counts ${ON_CLUSTER}
 TO {db:Identifier}.sloscope_series_counts AS
-SELECT ServiceName, MetricName, countIf(NOT Overflow) AS AdmittedSeries, countIf(Overflow) AS OverflowSeries
+SELECT
+    ServiceName,
+    MetricName,
+    uniqExactIf(SourceSeriesKey, NOT Overflow) AS AdmittedSeries,
+    uniqExactIf(SourceSeriesKey, Overflow) AS OverflowSeries
 FROM {db:Identifier}.ingest_sink_exponential_histogram
 WHERE IsNewSeries
 GROUP BY ServiceName, MetricName;
@@ -585,7 +606,11 @@ WHERE IsLatest;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.ingest_sink_summary_counts ${ON_CLUSTER}
 TO {db:Identifier}.sloscope_series_counts AS
-SELECT ServiceName, MetricName, countIf(NOT Overflow) AS AdmittedSeries, countIf(Overflow) AS OverflowSeries
+SELECT
+    ServiceName,
+    MetricName,
+    uniqExactIf(SourceSeriesKey, NOT Overflow) AS AdmittedSeries,
+    uniqExactIf(SourceSeriesKey, Overflow) AS OverflowSeries
 FROM {db:Identifier}.ingest_sink_summary
 WHERE IsNewSeries
 GROUP BY ServiceName, MetricName;

@@ -1,25 +1,55 @@
 -- The SLO engine's rollups and helper functions.
 --
--- slo_histogram_1h: the explicit-bucket histogram rows summed per series (ServiceName,
--- MetricName, point attributes), bucket layout and hour. Only rows that carry data
--- (Flags bit 0 clear) and hold deltas (temporality 1) count, exactly as the engine's
--- raw-table queries count them, so a window summed from the rollup and the raw edges
--- equals the same window summed from otel_metrics_histogram. Min/Max hold the extremes
--- of the rows that recorded them (+inf/-inf when none did); MinMaxMissing counts the rows
--- with data that did not, so a reader knows when the extremes do not bound every
--- observation. The engine reads whole hours here and the ragged edges of a window from
--- the raw table. There is no minute rollup: at the usual one export per series per
--- minute it would be as large as the raw table and doubled the insert cost.
+-- One materialized view per histogram table does the per-point work at ingest: it sums
+-- each insert's rows per minute and per series (ServiceName, MetricName, point
+-- attributes; resource attributes such as the instance are merged away) and bucket
+-- layout, into slo_*_1m. A second view, chained on the first one's output (a few rows per
+-- series, not one per point), sums those minutes into slo_*_1h. Only rows that carry data
+-- (Flags bit 0 clear) and hold deltas (temporality 1) count, exactly as the engine's raw
+-- queries count them, so a window read from the rollups equals the same window read from
+-- the raw tables. The attribute map and the bucket bounds are not aggregated: they are
+-- grouped on (a hash names them), so no map or array is converted or copied per point.
+-- Gauges and sums have no rollup: gauge SLIs read the raw tables, which hold one value
+-- per series per export already.
 --
--- slo_exponential_histogram_1h: the same for exponential histograms, per scale; bucket
--- counts are summed by absolute bucket index (sumMap over offset + position).
+-- slo_histogram_1m / slo_exponential_histogram_1m: per-minute sums, for time slices and
+-- the ragged minutes of windows; kept for the retention period (${TTL}). Sorted by series
+-- first, so one SLO reads only its own series' minutes.
+-- slo_histogram_1h / slo_exponential_histogram_1h: per-hour sums, for whole hours of long
+-- windows; no TTL (a few rows per series per hour), so month and quarter windows outlive
+-- the raw retention at hourly precision.
+-- Min/Max hold the extremes of the rows that recorded them (+inf/-inf when none did);
+-- MinMaxMissing counts the rows with data that did not, so a reader knows when the
+-- extremes do not bound every observation. Exponential buckets are summed by absolute
+-- index (sumMap over offset + position), per scale.
 --
--- slo_series_1d: one row per series per day with its attribute map: the catalogue the
--- engine matches SLO filters against, instead of matching every data row.
+-- slo_series_1d: a view of the series seen per day (hash and attribute map), read from the
+-- hourly rollups: the catalogue SLO filters are matched against, instead of every row.
 --
 -- sloscope_*_v1 functions: Prometheus' histogram_quantile rule clamped by the observed
 -- min/max, with an error bound, and the count of observations at or under a threshold
 -- (docs/slo.md). SQL functions are global to a server, so their names carry a version.
+
+CREATE TABLE IF NOT EXISTS {db:Identifier}.slo_histogram_1m ${ON_CLUSTER} (
+    ServiceName LowCardinality(String),
+    MetricName LowCardinality(String),
+    AttributesHash UInt64,
+    BoundsHash UInt64,
+    TimeUnix DateTime CODEC(Delta, ZSTD(1)),
+    Attributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    ExplicitBounds Array(Float64) CODEC(ZSTD(1)),
+    Count SimpleAggregateFunction(sum, UInt64),
+    BucketCounts AggregateFunction(sumForEach, Array(UInt64)),
+    Min SimpleAggregateFunction(min, Float64),
+    Max SimpleAggregateFunction(max, Float64),
+    MinMaxMissing SimpleAggregateFunction(sum, UInt64)
+)
+ENGINE = ${AGGREGATING_MERGE_TREE}
+PARTITION BY toDate(TimeUnix)
+ORDER BY (ServiceName, MetricName, AttributesHash, BoundsHash, TimeUnix)
+${TTL}
+SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 1000,
+    allow_dimensions_outside_sorting_key = 1;
 
 CREATE TABLE IF NOT EXISTS {db:Identifier}.slo_histogram_1h ${ON_CLUSTER} (
     ServiceName LowCardinality(String),
@@ -27,10 +57,9 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.slo_histogram_1h ${ON_CLUSTER} (
     TimeUnix DateTime,
     AttributesHash UInt64,
     BoundsHash UInt64,
-    Attributes SimpleAggregateFunction(any, Map(String, String)),
-    ExplicitBounds SimpleAggregateFunction(any, Array(Float64)),
+    Attributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    ExplicitBounds Array(Float64) CODEC(ZSTD(1)),
     Count SimpleAggregateFunction(sum, UInt64),
-    Sum SimpleAggregateFunction(sum, Float64),
     BucketCounts AggregateFunction(sumForEach, Array(UInt64)),
     Min SimpleAggregateFunction(min, Float64),
     Max SimpleAggregateFunction(max, Float64),
@@ -39,43 +68,96 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.slo_histogram_1h ${ON_CLUSTER} (
 ENGINE = ${AGGREGATING_MERGE_TREE}
 PARTITION BY toYYYYMM(TimeUnix)
 ORDER BY (ServiceName, MetricName, TimeUnix, AttributesHash, BoundsHash)
-SETTINGS non_replicated_deduplication_window = 1000;
+SETTINGS non_replicated_deduplication_window = 1000, allow_dimensions_outside_sorting_key = 1;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.slo_histogram_1m_mv ${ON_CLUSTER}
+TO {db:Identifier}.slo_histogram_1m AS
+SELECT
+    ServiceName,
+    MetricName,
+    cityHash64(PointAttributes) AS AttributesHash,
+    BoundsHash,
+    Minute AS TimeUnix,
+    PointAttributes AS Attributes,
+    PointBounds AS ExplicitBounds,
+    MinuteCount AS Count,
+    MinuteBuckets AS BucketCounts,
+    MinuteMin AS Min,
+    MinuteMax AS Max,
+    MinuteMissing AS MinMaxMissing
+FROM (
+    SELECT
+        ServiceName,
+        MetricName,
+        toStartOfMinute(TimeUnix) AS Minute,
+        Attributes AS PointAttributes,
+        BoundsHash,
+        ExplicitBounds AS PointBounds,
+        sum(Count) AS MinuteCount,
+        sumForEachState(BucketCounts) AS MinuteBuckets,
+        min(if(HasMin, Min, inf)) AS MinuteMin,
+        max(if(HasMax, Max, -inf)) AS MinuteMax,
+        countIf(NOT (HasMin AND HasMax) AND Count > 0) AS MinuteMissing
+    FROM {db:Identifier}.otel_metrics_histogram
+    WHERE bitAnd(Flags, 1) = 0 AND AggregationTemporality = 1
+    GROUP BY ServiceName, MetricName, Minute, PointAttributes, BoundsHash, PointBounds
+);
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.slo_histogram_1h_mv ${ON_CLUSTER}
 TO {db:Identifier}.slo_histogram_1h AS
 SELECT
     ServiceName,
     MetricName,
-    Bucket AS TimeUnix,
+    Hour AS TimeUnix,
     AttributesHash,
     BoundsHash,
-    any(PointAttributes) AS Attributes,
-    any(PointBounds) AS ExplicitBounds,
-    sum(PointCount) AS Count,
-    sum(PointSum) AS Sum,
-    sumForEachState(PointBuckets) AS BucketCounts,
-    min(PointMin) AS Min,
-    max(PointMax) AS Max,
-    countIf(PointMinMaxMissing) AS MinMaxMissing
+    MinuteAttributes AS Attributes,
+    MinuteBounds AS ExplicitBounds,
+    sum(MinuteCount) AS Count,
+    sumForEachMergeState(MinuteBuckets) AS BucketCounts,
+    min(MinuteMin) AS Min,
+    max(MinuteMax) AS Max,
+    sum(MinuteMissing) AS MinMaxMissing
 FROM (
     SELECT
         ServiceName,
         MetricName,
-        toStartOfHour(TimeUnix) AS Bucket,
-        cityHash64(Attributes) AS AttributesHash,
+        toStartOfHour(TimeUnix) AS Hour,
+        AttributesHash,
         BoundsHash,
-        CAST(Attributes, 'Map(String, String)') AS PointAttributes,
-        ExplicitBounds AS PointBounds,
-        Count AS PointCount,
-        Sum AS PointSum,
-        BucketCounts AS PointBuckets,
-        if(HasMin, Min, inf) AS PointMin,
-        if(HasMax, Max, -inf) AS PointMax,
-        NOT (HasMin AND HasMax) AND Count > 0 AS PointMinMaxMissing
-    FROM {db:Identifier}.otel_metrics_histogram
-    WHERE bitAnd(Flags, 1) = 0 AND AggregationTemporality = 1
+        Attributes AS MinuteAttributes,
+        ExplicitBounds AS MinuteBounds,
+        Count AS MinuteCount,
+        BucketCounts AS MinuteBuckets,
+        Min AS MinuteMin,
+        Max AS MinuteMax,
+        MinMaxMissing AS MinuteMissing
+    FROM {db:Identifier}.slo_histogram_1m
 )
-GROUP BY ServiceName, MetricName, Bucket, AttributesHash, BoundsHash;
+GROUP BY ServiceName, MetricName, Hour, AttributesHash, BoundsHash, MinuteAttributes, MinuteBounds;
+
+CREATE TABLE IF NOT EXISTS {db:Identifier}.slo_exponential_histogram_1m ${ON_CLUSTER} (
+    ServiceName LowCardinality(String),
+    MetricName LowCardinality(String),
+    AttributesHash UInt64,
+    Scale Int32,
+    TimeUnix DateTime CODEC(Delta, ZSTD(1)),
+    Attributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    Count SimpleAggregateFunction(sum, UInt64),
+    ZeroCount SimpleAggregateFunction(sum, UInt64),
+    ZeroThreshold SimpleAggregateFunction(max, Float64),
+    Positive SimpleAggregateFunction(sumMap, Tuple(Array(Int32), Array(UInt64))),
+    Negative SimpleAggregateFunction(sumMap, Tuple(Array(Int32), Array(UInt64))),
+    Min SimpleAggregateFunction(min, Float64),
+    Max SimpleAggregateFunction(max, Float64),
+    MinMaxMissing SimpleAggregateFunction(sum, UInt64)
+)
+ENGINE = ${AGGREGATING_MERGE_TREE}
+PARTITION BY toDate(TimeUnix)
+ORDER BY (ServiceName, MetricName, AttributesHash, Scale, TimeUnix)
+${TTL}
+SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 1000,
+    allow_dimensions_outside_sorting_key = 1;
 
 CREATE TABLE IF NOT EXISTS {db:Identifier}.slo_exponential_histogram_1h ${ON_CLUSTER} (
     ServiceName LowCardinality(String),
@@ -83,9 +165,8 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.slo_exponential_histogram_1h ${ON_CLU
     TimeUnix DateTime,
     AttributesHash UInt64,
     Scale Int32,
-    Attributes SimpleAggregateFunction(any, Map(String, String)),
+    Attributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
     Count SimpleAggregateFunction(sum, UInt64),
-    Sum SimpleAggregateFunction(sum, Float64),
     ZeroCount SimpleAggregateFunction(sum, UInt64),
     ZeroThreshold SimpleAggregateFunction(max, Float64),
     Positive SimpleAggregateFunction(sumMap, Tuple(Array(Int32), Array(UInt64))),
@@ -97,124 +178,105 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.slo_exponential_histogram_1h ${ON_CLU
 ENGINE = ${AGGREGATING_MERGE_TREE}
 PARTITION BY toYYYYMM(TimeUnix)
 ORDER BY (ServiceName, MetricName, TimeUnix, AttributesHash, Scale)
-SETTINGS non_replicated_deduplication_window = 1000;
+SETTINGS non_replicated_deduplication_window = 1000, allow_dimensions_outside_sorting_key = 1;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.slo_exponential_histogram_1m_mv ${ON_CLUSTER}
+TO {db:Identifier}.slo_exponential_histogram_1m AS
+SELECT
+    ServiceName,
+    MetricName,
+    cityHash64(PointAttributes) AS AttributesHash,
+    Scale,
+    Minute AS TimeUnix,
+    PointAttributes AS Attributes,
+    MinuteCount AS Count,
+    MinuteZeroCount AS ZeroCount,
+    MinuteZeroThreshold AS ZeroThreshold,
+    MinutePositive AS Positive,
+    MinuteNegative AS Negative,
+    MinuteMin AS Min,
+    MinuteMax AS Max,
+    MinuteMissing AS MinMaxMissing
+FROM (
+    SELECT
+        ServiceName,
+        MetricName,
+        toStartOfMinute(TimeUnix) AS Minute,
+        Attributes AS PointAttributes,
+        Scale,
+        sum(Count) AS MinuteCount,
+        sum(ZeroCount) AS MinuteZeroCount,
+        max(ZeroThreshold) AS MinuteZeroThreshold,
+        sumMap(
+            arrayMap(i -> toInt32(PositiveOffset + i), range(length(PositiveBucketCounts))),
+            PositiveBucketCounts) AS MinutePositive,
+        sumMap(
+            arrayMap(i -> toInt32(NegativeOffset + i), range(length(NegativeBucketCounts))),
+            NegativeBucketCounts) AS MinuteNegative,
+        min(if(HasMin, Min, inf)) AS MinuteMin,
+        max(if(HasMax, Max, -inf)) AS MinuteMax,
+        countIf(NOT (HasMin AND HasMax) AND Count > 0) AS MinuteMissing
+    FROM {db:Identifier}.otel_metrics_exponential_histogram
+    WHERE bitAnd(Flags, 1) = 0 AND AggregationTemporality = 1
+    GROUP BY ServiceName, MetricName, Minute, PointAttributes, Scale
+);
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.slo_exponential_histogram_1h_mv ${ON_CLUSTER}
 TO {db:Identifier}.slo_exponential_histogram_1h AS
 SELECT
     ServiceName,
     MetricName,
-    Bucket AS TimeUnix,
+    Hour AS TimeUnix,
     AttributesHash,
     Scale,
-    any(PointAttributes) AS Attributes,
-    sum(PointCount) AS Count,
-    sum(PointSum) AS Sum,
-    sum(PointZeroCount) AS ZeroCount,
-    max(PointZeroThreshold) AS ZeroThreshold,
-    sumMap(PositiveIndexes, PositiveBucketCounts) AS Positive,
-    sumMap(NegativeIndexes, NegativeBucketCounts) AS Negative,
-    min(PointMin) AS Min,
-    max(PointMax) AS Max,
-    countIf(PointMinMaxMissing) AS MinMaxMissing
+    MinuteAttributes AS Attributes,
+    sum(MinuteCount) AS Count,
+    sum(MinuteZeroCount) AS ZeroCount,
+    max(MinuteZeroThreshold) AS ZeroThreshold,
+    sumMap(MinutePositive) AS Positive,
+    sumMap(MinuteNegative) AS Negative,
+    min(MinuteMin) AS Min,
+    max(MinuteMax) AS Max,
+    sum(MinuteMissing) AS MinMaxMissing
 FROM (
     SELECT
         ServiceName,
         MetricName,
-        toStartOfHour(TimeUnix) AS Bucket,
-        cityHash64(Attributes) AS AttributesHash,
+        toStartOfHour(TimeUnix) AS Hour,
+        AttributesHash,
         Scale,
-        CAST(Attributes, 'Map(String, String)') AS PointAttributes,
-        Count AS PointCount,
-        Sum AS PointSum,
-        ZeroCount AS PointZeroCount,
-        ZeroThreshold AS PointZeroThreshold,
-        arrayMap(i -> toInt32(PositiveOffset + i), range(length(PositiveBucketCounts))) AS PositiveIndexes,
-        PositiveBucketCounts,
-        arrayMap(i -> toInt32(NegativeOffset + i), range(length(NegativeBucketCounts))) AS NegativeIndexes,
-        NegativeBucketCounts,
-        if(HasMin, Min, inf) AS PointMin,
-        if(HasMax, Max, -inf) AS PointMax,
-        NOT (HasMin AND HasMax) AND Count > 0 AS PointMinMaxMissing
-    FROM {db:Identifier}.otel_metrics_exponential_histogram
-    WHERE bitAnd(Flags, 1) = 0 AND AggregationTemporality = 1
+        Attributes AS MinuteAttributes,
+        Count AS MinuteCount,
+        ZeroCount AS MinuteZeroCount,
+        ZeroThreshold AS MinuteZeroThreshold,
+        Positive AS MinutePositive,
+        Negative AS MinuteNegative,
+        Min AS MinuteMin,
+        Max AS MinuteMax,
+        MinMaxMissing AS MinuteMissing
+    FROM {db:Identifier}.slo_exponential_histogram_1m
 )
-GROUP BY ServiceName, MetricName, Bucket, AttributesHash, Scale;
+GROUP BY ServiceName, MetricName, Hour, AttributesHash, Scale, MinuteAttributes;
 
-CREATE TABLE IF NOT EXISTS {db:Identifier}.slo_series_1d ${ON_CLUSTER} (
-    Source LowCardinality(String),
-    ServiceName LowCardinality(String),
-    MetricName LowCardinality(String),
-    Day Date,
-    AttributesHash UInt64,
-    Attributes SimpleAggregateFunction(any, Map(String, String))
-)
-ENGINE = ${AGGREGATING_MERGE_TREE}
-PARTITION BY toYYYYMM(Day)
-ORDER BY (Source, ServiceName, MetricName, Day, AttributesHash)
-SETTINGS non_replicated_deduplication_window = 1000;
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.slo_series_1d_histogram_mv ${ON_CLUSTER}
-TO {db:Identifier}.slo_series_1d AS
+CREATE VIEW IF NOT EXISTS {db:Identifier}.slo_series_1d ${ON_CLUSTER} AS
 SELECT
     'histogram' AS Source,
     ServiceName,
     MetricName,
-    Day,
+    toDate(TimeUnix) AS Day,
     AttributesHash,
-    any(PointAttributes) AS Attributes
-FROM (
-    SELECT
-        ServiceName,
-        MetricName,
-        toDate(TimeUnix) AS Day,
-        cityHash64(Attributes) AS AttributesHash,
-        CAST(Attributes, 'Map(String, String)') AS PointAttributes
-    FROM {db:Identifier}.otel_metrics_histogram
-    WHERE bitAnd(Flags, 1) = 0 AND AggregationTemporality = 1
-)
-GROUP BY ServiceName, MetricName, Day, AttributesHash;
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.slo_series_1d_exponential_histogram_mv ${ON_CLUSTER}
-TO {db:Identifier}.slo_series_1d AS
+    any(Attributes) AS Attributes
+FROM slo_histogram_1h
+GROUP BY ServiceName, MetricName, Day, AttributesHash
+UNION ALL
 SELECT
     'exponential_histogram' AS Source,
     ServiceName,
     MetricName,
-    Day,
+    toDate(TimeUnix) AS Day,
     AttributesHash,
-    any(PointAttributes) AS Attributes
-FROM (
-    SELECT
-        ServiceName,
-        MetricName,
-        toDate(TimeUnix) AS Day,
-        cityHash64(Attributes) AS AttributesHash,
-        CAST(Attributes, 'Map(String, String)') AS PointAttributes
-    FROM {db:Identifier}.otel_metrics_exponential_histogram
-    WHERE bitAnd(Flags, 1) = 0 AND AggregationTemporality = 1
-)
-GROUP BY ServiceName, MetricName, Day, AttributesHash;
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.slo_series_1d_gauge_mv ${ON_CLUSTER}
-TO {db:Identifier}.slo_series_1d AS
-SELECT
-    'gauge' AS Source,
-    ServiceName,
-    MetricName,
-    Day,
-    AttributesHash,
-    any(PointAttributes) AS Attributes
-FROM (
-    SELECT
-        ServiceName,
-        MetricName,
-        toDate(TimeUnix) AS Day,
-        cityHash64(Attributes) AS AttributesHash,
-        CAST(Attributes, 'Map(String, String)') AS PointAttributes
-    FROM {db:Identifier}.otel_metrics_gauge
-    WHERE bitAnd(Flags, 1) = 0
-)
+    any(Attributes) AS Attributes
+FROM slo_exponential_histogram_1h
 GROUP BY ServiceName, MetricName, Day, AttributesHash;
 
 -- sloscope_histogram_quantile_v1(q, bounds, counts, observed_min, observed_max)

@@ -70,7 +70,9 @@ SELECT
             OR (point._max = 'max' AND NOT isFinite(point.max)),
             'non-finite value',
         ''
-    ) AS RejectReason
+    ) AS RejectReason,
+    -- Converted: a cumulative stream the write turns into deltas, point by point in time order.
+    AggregationTemporality = 2 AS Converted
 FROM
 (
     -- Columns derived from the resource and scope ones: a separate level, so that the

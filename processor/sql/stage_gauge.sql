@@ -39,7 +39,9 @@ SELECT
         bitAnd(point.flags, 1) = 1, '',
         NOT isFinite(Value), 'non-finite value',
         ''
-    ) AS RejectReason
+    ) AS RejectReason,
+    -- Converted: a cumulative stream the write turns into deltas, point by point in time order.
+    false AS Converted
 FROM
 (
     -- Columns derived from the resource and scope ones: a separate level, so that the

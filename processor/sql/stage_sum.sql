@@ -43,7 +43,9 @@ SELECT
         NOT isFinite(Value), 'non-finite value',
         IsMonotonic AND Value < 0, 'negative count',
         ''
-    ) AS RejectReason
+    ) AS RejectReason,
+    -- Converted: a cumulative stream the write turns into deltas, point by point in time order.
+    AggregationTemporality = 2 AND IsMonotonic AS Converted
 FROM
 (
     -- Columns derived from the resource and scope ones: a separate level, so that the

@@ -44,7 +44,9 @@ SELECT
                 arrayPopBack(point.quantile_values), arrayPopFront(point.quantile_values)),
             'invalid quantiles',
         ''
-    ) AS RejectReason
+    ) AS RejectReason,
+    -- Converted: a cumulative stream the write turns into deltas, point by point in time order.
+    false AS Converted
 FROM
 (
     -- Columns derived from the resource and scope ones: a separate level, so that the

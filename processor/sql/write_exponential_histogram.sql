@@ -1,8 +1,8 @@
--- Writes one round of the valid exponential histogram points staged for a flush: the round-th
--- point in time of each series ({round}), unless it is not newer than the series'
--- watermark (the newest time stored: it is then a retry or a duplicate). The sink fans
--- each row out to otel_metrics_exponential_histogram and sloscope_series_state; a series with several
--- points in one flush takes as many rounds (the caller runs them in order).
+-- Writes one round ({round}) of the valid exponential histogram points staged for a flush: a point
+-- of a series converted from cumulative waits for the round after the series' previous
+-- point; every other point goes in round 1. A point not newer than its series' watermark
+-- (the newest time stored) is a retry or a duplicate and is dropped. The sink fans each
+-- row out to otel_metrics_exponential_histogram and sloscope_series_state.
 -- A delta point is stored as it is. A cumulative point becomes the delta from the
 -- previous point of its stream, both downscaled to the smaller of their scales (exact:
 -- downscaling merges whole buckets). A new start time, a lower count, zero count or
@@ -36,17 +36,18 @@ WITH
         WHERE SeriesKey IN (SELECT SeriesKey FROM {db:Identifier}.{staging:Identifier})
     ),
     round AS (
-        -- The round-th point in time of each series in this flush; the same rows whatever
-        -- is already stored, so that a retried round carries the same deduplication token
-        -- for the same rows.
+        -- The round-th point in time of each series converted from cumulative, and every
+        -- other point in round 1; the same rows whatever is already stored, so that a
+        -- retried round carries the same deduplication token for the same rows.
         SELECT SeriesKey, TimeUnixNano
         FROM (
             SELECT
                 SeriesKey,
                 TimeUnixNano,
-                row_number() OVER (PARTITION BY SeriesKey ORDER BY TimeUnixNano) AS PointRank
+                if(Converted, row_number() OVER (PARTITION BY SeriesKey ORDER BY TimeUnixNano), 1)
+                    AS PointRank
             FROM (
-                SELECT DISTINCT SeriesKey, TimeUnixNano
+                SELECT DISTINCT SeriesKey, TimeUnixNano, Converted
                 FROM {db:Identifier}.{staging:Identifier}
                 WHERE RejectReason = ''
             )
@@ -77,7 +78,7 @@ WITH
             *,
             PrevTime > 0 AS HasPrevious,
             if(HasPrevious, PrevOverflow, NewOverflow) AS IsOverflow,
-            AggregationTemporality = 2 AS IsCumulative,
+            Converted AS IsCumulative,
             least(Scale, PrevScale) AS CommonScale,
             mapSubtract(
                 sloscope_exp_downscaled(PositiveOffset, PositiveBucketCounts, Scale - CommonScale),
@@ -103,7 +104,7 @@ WITH
         LEFT JOIN known USING (SeriesKey)
         LEFT JOIN new_series USING (SeriesKey)
         WHERE RejectReason = '' AND TimeUnixNano > PrevTime
-        LIMIT 1 BY SeriesKey
+        LIMIT 1 BY SeriesKey, TimeUnixNano
     )
 SELECT
     ResourceAttributes,

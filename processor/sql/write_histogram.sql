@@ -1,8 +1,8 @@
--- Writes one round of the valid histogram points staged for a flush: the round-th
--- point in time of each series ({round}), unless it is not newer than the series'
--- watermark (the newest time stored: it is then a retry or a duplicate). The sink fans
--- each row out to otel_metrics_histogram and sloscope_series_state; a series with several
--- points in one flush takes as many rounds (the caller runs them in order).
+-- Writes one round ({round}) of the valid histogram points staged for a flush: a point
+-- of a series converted from cumulative waits for the round after the series' previous
+-- point; every other point goes in round 1. A point not newer than its series' watermark
+-- (the newest time stored) is a retry or a duplicate and is dropped. The sink fans each
+-- row out to otel_metrics_histogram and sloscope_series_state.
 --
 -- For a point and the previous point of its series (from sloscope_series_state):
 --   * a delta point is stored as it is;
@@ -33,17 +33,18 @@ WITH
         WHERE SeriesKey IN (SELECT SeriesKey FROM {db:Identifier}.{staging:Identifier})
     ),
     round AS (
-        -- The round-th point in time of each series in this flush; the same rows whatever
-        -- is already stored, so that a retried round carries the same deduplication token
-        -- for the same rows.
+        -- The round-th point in time of each series converted from cumulative, and every
+        -- other point in round 1; the same rows whatever is already stored, so that a
+        -- retried round carries the same deduplication token for the same rows.
         SELECT SeriesKey, TimeUnixNano
         FROM (
             SELECT
                 SeriesKey,
                 TimeUnixNano,
-                row_number() OVER (PARTITION BY SeriesKey ORDER BY TimeUnixNano) AS PointRank
+                if(Converted, row_number() OVER (PARTITION BY SeriesKey ORDER BY TimeUnixNano), 1)
+                    AS PointRank
             FROM (
-                SELECT DISTINCT SeriesKey, TimeUnixNano
+                SELECT DISTINCT SeriesKey, TimeUnixNano, Converted
                 FROM {db:Identifier}.{staging:Identifier}
                 WHERE RejectReason = ''
             )
@@ -73,7 +74,7 @@ WITH
         SELECT
             *,
             PrevTime > 0 AS HasPrevious,
-            AggregationTemporality = 2 AS IsCumulative,
+            Converted AS IsCumulative,
             IsCumulative AND HasPrevious
                 AND StartTimeUnixNano = PrevStart
                 AND Count >= PrevCount
@@ -88,7 +89,7 @@ WITH
         LEFT JOIN known USING (SeriesKey)
         LEFT JOIN new_series USING (SeriesKey)
         WHERE RejectReason = '' AND TimeUnixNano > PrevTime
-        LIMIT 1 BY SeriesKey
+        LIMIT 1 BY SeriesKey, TimeUnixNano
     )
 SELECT
     ResourceAttributes,

@@ -1,8 +1,8 @@
--- Writes one round of the valid summary points staged for a flush: the round-th
--- point in time of each series ({round}), unless it is not newer than the series'
--- watermark (the newest time stored: it is then a retry or a duplicate). The sink fans
--- each row out to otel_metrics_summary and sloscope_series_state; a series with several
--- points in one flush takes as many rounds (the caller runs them in order).
+-- Writes one round ({round}) of the valid summary points staged for a flush: a point
+-- of a series converted from cumulative waits for the round after the series' previous
+-- point; every other point goes in round 1. A point not newer than its series' watermark
+-- (the newest time stored) is a retry or a duplicate and is dropped. The sink fans each
+-- row out to otel_metrics_summary and sloscope_series_state.
 -- Summary points are stored as they are: quantiles cannot be turned into deltas.
 -- Series new to a metric beyond {series_limit} are written to the overflow series
 -- (attributes {'otel.metric.overflow': 'true'}) and stay there.
@@ -19,17 +19,18 @@ WITH
         WHERE SeriesKey IN (SELECT SeriesKey FROM {db:Identifier}.{staging:Identifier})
     ),
     round AS (
-        -- The round-th point in time of each series in this flush; the same rows whatever
-        -- is already stored, so that a retried round carries the same deduplication token
-        -- for the same rows.
+        -- The round-th point in time of each series converted from cumulative, and every
+        -- other point in round 1; the same rows whatever is already stored, so that a
+        -- retried round carries the same deduplication token for the same rows.
         SELECT SeriesKey, TimeUnixNano
         FROM (
             SELECT
                 SeriesKey,
                 TimeUnixNano,
-                row_number() OVER (PARTITION BY SeriesKey ORDER BY TimeUnixNano) AS PointRank
+                if(Converted, row_number() OVER (PARTITION BY SeriesKey ORDER BY TimeUnixNano), 1)
+                    AS PointRank
             FROM (
-                SELECT DISTINCT SeriesKey, TimeUnixNano
+                SELECT DISTINCT SeriesKey, TimeUnixNano, Converted
                 FROM {db:Identifier}.{staging:Identifier}
                 WHERE RejectReason = ''
             )
@@ -65,7 +66,7 @@ WITH
         LEFT JOIN known USING (SeriesKey)
         LEFT JOIN new_series USING (SeriesKey)
         WHERE RejectReason = '' AND TimeUnixNano > PrevTime
-        LIMIT 1 BY SeriesKey
+        LIMIT 1 BY SeriesKey, TimeUnixNano
     )
 SELECT
     ResourceAttributes,
