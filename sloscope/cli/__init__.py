@@ -31,7 +31,9 @@ def _root(
 
 
 def _register() -> None:
-    from sloscope.cli import _query, _report, _serve, _slo
+    # Commands live in their own modules; importing them here, after `app` exists,
+    # keeps each module free to import from this package.
+    from sloscope.cli import _query, _report, _serve, _slo  # noqa: PLC0415
 
     _serve.register(app)
     _query.register(app)
