@@ -82,29 +82,22 @@ WITH
             range(1, length({svc_name:Array(String)}) + 1)
         ) AS service
     ),
-    points AS (
-        SELECT
-            ServiceName,
-            MetricName,
-            cityHash64(Attributes) AS AttributesHash,
-            toStartOfMinute(TimeUnix) AS minute,
-            sum(Count) AS point_requests
-        FROM {db:Identifier}.otel_metrics_histogram
-        WHERE (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
-            AND TimeUnix >= {start:DateTime}
-            AND TimeUnix < {start:DateTime} + toIntervalMinute({minutes:UInt32})
-            AND bitAnd(Flags, 1) = 0
-            AND AggregationTemporality = 1
-        GROUP BY ServiceName, MetricName, AttributesHash, minute
-    ),
     counted AS (
         SELECT
             service,
-            minute,
-            sum(point_requests) AS minute_requests,
-            sumIf(point_requests, NOT good) AS minute_failed
-        FROM points
-        INNER JOIN matched USING (ServiceName, MetricName, AttributesHash)
+            toStartOfMinute(TimeUnix) AS minute,
+            sum(Count) AS minute_requests,
+            sumIf(Count, NOT good) AS minute_failed
+        FROM {db:Identifier}.otel_metrics_histogram AS rows
+        INNER JOIN matched
+            ON rows.ServiceName = matched.ServiceName
+            AND rows.MetricName = matched.MetricName
+            AND cityHash64(rows.Attributes) = matched.AttributesHash
+        WHERE (rows.ServiceName, rows.MetricName) IN {targets:Array(Tuple(String, String))}
+            AND rows.TimeUnix >= {start:DateTime}
+            AND rows.TimeUnix < {start:DateTime} + toIntervalMinute({minutes:UInt32})
+            AND bitAnd(rows.Flags, 1) = 0
+            AND rows.AggregationTemporality = 1
         GROUP BY service, minute
     ),
     grid AS (

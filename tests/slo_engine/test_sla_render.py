@@ -178,3 +178,12 @@ def test_csv_has_a_row_per_service_and_incident_and_a_summary(report):
 
 def test_json_is_the_model_dump(report):
     assert json.loads(render_sla(report, ReportFormat.JSON)) == report.model_dump(mode="json")
+
+
+def test_a_month_without_services_renders_in_every_format(store):
+    empty = sla_report(store, load({"s.yaml": "sla: {objective: 0.99}\n"}), "2026-02", "UTC", NOW)
+    assert empty.services == []
+    assert empty.summary.overall_availability is None
+    assert empty.summary.mttr_seconds is None
+    for format_ in ReportFormat:
+        assert render_sla(empty, format_).endswith("\n"), format_

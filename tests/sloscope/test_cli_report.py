@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from processor.store import StoreOptions
 from slo_engine import ReportFormat, SlaReport, load, sla_report
 from sloscope.api import ApiContext, create_app
 from sloscope.cli import app
+from sloscope.cli._report import TerminalProgress
 from sloscope.config import ApiSettings
 from tests.support.otlp import DELTA, export, histogram_point, metric, request
 from tests.support.serve import ServeProcess
@@ -190,3 +192,15 @@ def test_the_report_goes_through_a_running_server(serve, slos):
     assert (shop.requests, shop.failed_requests) == (20 * 20 + 5 * 20, 5 * 20)
     assert shop.downtime_seconds == 5 * 60
     assert [i.severity for i in shop.incidents] == ["major"]
+
+
+def test_the_progress_bar_redraws_in_place_and_ends_its_line():
+    stream = io.StringIO()
+    bar = TerminalProgress(stream)
+    bar(1, 4)
+    bar(4, 4)
+    bar.close()
+    assert stream.getvalue() == (
+        "\rsla report [#######-----------------------] 1/4"
+        "\rsla report [##############################] 4/4\n"
+    )
