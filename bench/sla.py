@@ -27,11 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import median, p95, print_table, save, versions
 from processor.store import HISTOGRAM_TABLE, StoreOptions, open_store
-from slo_engine import load, sla_period, sla_report
+from slo_engine import load, sla_period, sla_report, status
 from slo_engine._exclusions import excluded
 from slo_engine._sla_incidents import group
 from slo_engine._sla_minutes import ServiceInput, measure
-from slo_engine._status import status
 from slo_engine._windows import local_days
 from tests.support.traffic import bulk_histogram_table, bulk_series
 
