@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from slo_engine import InvalidRequest, load, sla_period, sla_report
+from slo_engine._sla import SERVICES_PER_QUERY
 from tests.support.sla_traffic import Minute, insert, plan, run
 
 APRIL = datetime(2026, 4, 1, tzinfo=UTC)
@@ -312,3 +313,25 @@ corrections:
     assert [(e.name, e.kind, e.reason) for e in shop.excluded] == [
         ("shop correction", "correction", "bad deploy")
     ]
+
+
+def test_many_services_are_queried_in_chunks_and_report_progress(store):
+    names = [f"svc-{i}" for i in range(SERVICES_PER_QUERY + 1)]
+    for i, name in enumerate(names):
+        outage = run(FEBRUARY + HOUR, i + 1, Minute(0, 10))
+        insert(store, name, plan(FEBRUARY + HOUR, FEBRUARY + 2 * HOUR, overrides=outage))
+    text = "sla:\n  services:\n" + "".join(f"    {name}: {{}}\n" for name in names)
+    steps = []
+    report = sla_report(
+        store,
+        load({"s.yaml": text}),
+        "2026-02",
+        "UTC",
+        EARLY,
+        progress=lambda done, total: steps.append((done, total)),
+    )
+    assert [s.name for s in report.services] == names
+    assert [s.downtime_seconds for s in report.services] == [
+        60 * (i + 1) for i in range(len(names))
+    ]
+    assert steps == [(1, 3), (2, 3), (3, 3)]
