@@ -121,7 +121,13 @@ SELECT
     if(StoredHasMax, Max, 0) AS StoredMax,
     1 AS StoredAggregationTemporality,
     TimeUnixNano,
-    if(IsContinuation, PrevTime, StartTimeUnixNano) AS StoredStartTimeUnixNano,
+    -- A reset's delta starts at its stream's start, but never before the previous point:
+    -- deltas of one series must not overlap.
+    multiIf(
+        IsContinuation, PrevTime,
+        IsCumulative AND HasPrevious, greatest(StartTimeUnixNano, PrevTime),
+        StartTimeUnixNano
+    ) AS StoredStartTimeUnixNano,
     cityHash64(cityHash64(ResourceAttributes, ScopeName, ScopeVersion), MetricName, StoredAttributes)
         AS StoredSeriesKey,
     -- A delta's min (max) is known when the cumulative min (max) moved in its interval.

@@ -102,7 +102,13 @@ SELECT
     if(IsConverted, 1, AggregationTemporality) AS StoredAggregationTemporality,
     IsMonotonic,
     TimeUnixNano,
-    if(IsContinuation, PrevTime, StartTimeUnixNano) AS StoredStartTimeUnixNano,
+    -- A reset's delta starts at its stream's start, but never before the previous point:
+    -- deltas of one series must not overlap.
+    multiIf(
+        IsContinuation, PrevTime,
+        IsConverted AND HasPrevious, greatest(StartTimeUnixNano, PrevTime),
+        StartTimeUnixNano
+    ) AS StoredStartTimeUnixNano,
     cityHash64(cityHash64(ResourceAttributes, ScopeName, ScopeVersion), MetricName, StoredAttributes)
         AS StoredSeriesKey,
     multiIf(
