@@ -63,7 +63,7 @@ class ReceiverOptions:
     tls: TlsFiles | None = None
     max_receive_bytes: int = 64 * 1024 * 1024
     retry_after_s: float = 2.0
-    self_metrics_interval_s: float = 10.0
+    self_metrics_interval_s: float = 60.0
     limits: Limits = field(default_factory=Limits)
     batch: BatchOptions = field(default_factory=BatchOptions)
 

@@ -62,7 +62,7 @@ class ProcessorSettings(_Section):
     series_limit: int = Field(default=10_000, ge=1)
     max_attributes: int = Field(default=128, ge=1)
     max_attribute_bytes: int = Field(default=4096, ge=1)
-    self_metrics_interval_s: float = Field(default=10.0, gt=0)
+    self_metrics_interval_s: float = Field(default=60.0, gt=0)
 
 
 class ApiSettings(_Section):
