@@ -116,12 +116,7 @@ def check_slo(slo: Slo) -> list[Problem]:
     if (
         slo.budgeting is Budgeting.TIMESLICES
         and slo.slice_target is None
-        and kind
-        in (
-            SliKind.AVAILABILITY,
-            SliKind.LATENCY,
-            SliKind.HEALTH_CHECK,
-        )
+        and kind in (SliKind.AVAILABILITY, SliKind.LATENCY)
     ):
         problems.append(Problem(("slice_target",), "timeslices budgeting needs slice_target"))
     if slo.window.length is not None and slo.window.length < slo.slice and timeslices:
@@ -130,10 +125,6 @@ def check_slo(slo: Slo) -> list[Problem]:
         problems.append(Problem(("sli",), "the threshold must be finite"))
     if kind.request_based and slo.sli.threshold is not None and slo.sli.threshold <= 0:
         problems.append(Problem(("sli",), "a latency threshold must be positive"))
-    if slo.sli.source.value == "exponential_histogram" and timeslices:
-        problems.append(
-            Problem(("budgeting",), "timeslices are not supported on exponential histograms yet")
-        )
     return problems
 
 

@@ -23,6 +23,7 @@ from slo_engine._conventions import HEALTH_CHECK_NAME, METHOD, ROUTE
 from slo_engine._filters import to_filter
 from slo_engine._model import (
     DEFAULT_GOOD,
+    Aggregation,
     CalendarUnit,
     Exclusion,
     Op,
@@ -276,6 +277,7 @@ def _native_sli(spec: SloSpec) -> Sli:
             filter=to_filter(body.filter, extra),
             threshold=1.0,
             op=Op.GE,
+            aggregation=Aggregation.MIN,
         )
     source = Source.EXPONENTIAL_HISTOGRAM if body.histogram == "exponential" else Source.HISTOGRAM
     base = to_filter(body.filter, {ROUTE: body.route, METHOD: body.method})

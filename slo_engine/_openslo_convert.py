@@ -13,6 +13,7 @@ from slo_engine._build import Problem
 from slo_engine._conventions import METHOD, ROUTE
 from slo_engine._filters import to_filter
 from slo_engine._model import (
+    Aggregation,
     Budgeting,
     BurnWindow,
     CalendarUnit,
@@ -236,6 +237,7 @@ def _sli(spec: SliSpec, objective: Objective, path: tuple[str | int, ...]) -> Sl
             filter=_base_filter(source),
             threshold=objective.value,
             op=op,
+            aggregation=Aggregation.MIN,
         )
     if op is not Op.LE:
         raise Problem((*path, "op"), "a latency objective compares with lt or lte")

@@ -1,4 +1,4 @@
-"""SLO filters as the parameter arrays the SQL files read (conditions and groups)."""
+"""SLO filters as the parameters the SQL files read: conditions, and groups of them."""
 
 from __future__ import annotations
 
@@ -46,4 +46,12 @@ class FilterTable:
             "group_first": self.first,
             "group_count": self.count,
             "group_negate": self.negate,
+        }
+
+    def tuples(self) -> dict[str, Any]:
+        """The same table as ``conditions`` (attribute, op, values, number) and ``groups``
+        (first condition, count, negate) tuples, for the SQL files that take them so."""
+        return {
+            "conditions": list(zip(self.keys, self.ops, self.values, self.numbers, strict=True)),
+            "groups": list(zip(self.first, self.count, self.negate, strict=True)),
         }

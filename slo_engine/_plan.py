@@ -3,15 +3,17 @@
 Every window start, exclusion edge and the evaluation instant is a boundary; between
 two boundaries lies a segment, which is wholly in or wholly out of any window or
 exclusion. A segment's whole hours are read from the hourly rollup and its other
-minutes from the raw table; with rollups off every minute is read raw. All boundaries
-are whole minutes, so each minute and each hour belongs to exactly one segment.
+minutes (the edges) from the minute rollup; with rollups off every minute is read from
+the raw table. All boundaries are whole minutes, so each minute and each hour belongs to
+exactly one segment, and SQL finds a row's segment by counting the segment starts at or
+before it.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from slo_engine._windows import Range
@@ -22,12 +24,13 @@ HOUR = timedelta(hours=1)
 
 @dataclass(frozen=True, slots=True)
 class SegmentPlan:
+    """Segments in order; ``hour_keys`` and ``edge_minutes`` to read from the rollups
+    (both empty when ``raw``: every row of the segments is read from the raw table)."""
+
     segments: tuple[Range, ...]
     hour_keys: tuple[datetime, ...] = ()
-    hour_segments: tuple[int, ...] = ()
-    raw_minutes: tuple[datetime, ...] = ()
-    raw_segments: tuple[int, ...] = ()
-    raw_hours: tuple[datetime, ...] = field(default=())
+    edge_minutes: tuple[datetime, ...] = ()
+    raw: bool = False
 
     def first_segment(self, start: datetime) -> int:
         """The 1-based id of the segment starting at ``start``."""
@@ -64,27 +67,16 @@ def plan(boundaries: Sequence[datetime], *, use_rollups: bool = True) -> Segment
     """Segments between the sorted distinct ``boundaries`` and where to read each."""
     points = sorted(set(boundaries))
     segments = tuple(Range(a, b) for a, b in itertools.pairwise(points))
+    if not use_rollups:
+        return SegmentPlan(segments, raw=True)
     hour_keys: list[datetime] = []
-    hour_segments: list[int] = []
-    raw_minutes: list[datetime] = []
-    raw_segments: list[int] = []
-    for index, segment in enumerate(segments, start=1):
+    edge_minutes: list[datetime] = []
+    for segment in segments:
         first_hour, last_hour = _ceil_hour(segment.start), _floor_hour(segment.end)
-        if use_rollups and first_hour < last_hour:
+        if first_hour < last_hour:
             hours = int((last_hour - first_hour) / HOUR)
             hour_keys += [first_hour + HOUR * i for i in range(hours)]
-            hour_segments += [index] * hours
-            edges = _minutes(segment.start, first_hour) + _minutes(last_hour, segment.end)
+            edge_minutes += _minutes(segment.start, first_hour) + _minutes(last_hour, segment.end)
         else:
-            edges = _minutes(segment.start, segment.end)
-        raw_minutes += edges
-        raw_segments += [index] * len(edges)
-    raw_hours = tuple(sorted({_floor_hour(minute) for minute in raw_minutes}))
-    return SegmentPlan(
-        segments,
-        tuple(hour_keys),
-        tuple(hour_segments),
-        tuple(raw_minutes),
-        tuple(raw_segments),
-        raw_hours,
-    )
+            edge_minutes += _minutes(segment.start, segment.end)
+    return SegmentPlan(segments, tuple(hour_keys), tuple(edge_minutes))

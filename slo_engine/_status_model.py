@@ -36,6 +36,23 @@ class Latency(_Out):
     p99_error: float | None
 
 
+class Slices(_Out):
+    """Time-slice budgeting over the SLO window: slices of ``length_seconds``,
+    epoch-aligned; ``expected`` whole slices in the window outside excluded time;
+    ``counted`` = ``good`` + ``bad`` after the no-data policy (``good`` is a sum of
+    per-slice ratios for ratio time slices); ``no_data`` slices had no event;
+    ``low_traffic`` slices had fewer than ``min_events`` and are never counted."""
+
+    length_seconds: float
+    expected: int
+    counted: int
+    good: float
+    bad: float
+    no_data: int
+    low_traffic: int
+    no_data_policy: Literal["good", "bad", "ignore"]
+
+
 class Alert(_Out):
     severity: Literal["page", "ticket"]
     long_window: str
@@ -65,6 +82,7 @@ class SloStatus(_Out):
     time_to_exhaustion_seconds: float | None
     alerts: list[Alert]
     latency: Latency | None
+    slices: Slices | None = None
     excluded_seconds: float
     status: StatusName
     notes: list[str]

@@ -279,6 +279,11 @@ SELECT
 FROM slo_exponential_histogram_1h
 GROUP BY ServiceName, MetricName, Day, AttributesHash;
 
+-- The functions are SQL macros: each call is expanded in place, arguments substituted as
+-- written. A heavy argument used several times would be expanded, and planned, as many
+-- times (nested calls multiply it), so every value used more than once is bound once with
+-- a one-element lambda: arrayMap(x -> body, [value])[1].
+
 -- sloscope_histogram_quantile_v1(q, bounds, counts, observed_min, observed_max)
 --   -> (value, error). counts are per bucket (length(bounds) + 1); observed_min/max are
 --   +inf/-inf when unknown. The value is Prometheus' linear interpolation in the bucket
@@ -288,13 +293,15 @@ GROUP BY ServiceName, MetricName, Day, AttributesHash;
 --   first bucket with a bound <= 0 gives that bound, both with an infinite error; no
 --   observations give (nan, nan).
 CREATE FUNCTION IF NOT EXISTS sloscope_histogram_quantile_v1 ${ON_CLUSTER} AS
-(q, bounds, counts, observed_min, observed_max) -> sloscope_histogram_rank_v1(
-    q * arraySum(counts), bounds, arrayCumSum(counts), observed_min, observed_max);
+(q, bounds, counts, observed_min, observed_max) -> arrayMap(
+    cumulative -> sloscope_histogram_rank_v1(
+        q * cumulative[-1], bounds, cumulative, observed_min, observed_max),
+    [arrayCumSum(counts)])[1];
 
 CREATE FUNCTION IF NOT EXISTS sloscope_histogram_rank_v1 ${ON_CLUSTER} AS
-(rank, bounds, cumulative, observed_min, observed_max) -> sloscope_histogram_bucket_v1(
-    rank, bounds, cumulative, arrayFirstIndex(c -> c >= rank, cumulative),
-    observed_min, observed_max);
+(rank, bounds, cumulative, observed_min, observed_max) -> arrayMap(
+    i -> sloscope_histogram_bucket_v1(rank, bounds, cumulative, i, observed_min, observed_max),
+    [arrayFirstIndex(c -> c >= rank, cumulative)])[1];
 
 CREATE FUNCTION IF NOT EXISTS sloscope_histogram_bucket_v1 ${ON_CLUSTER} AS
 (rank, bounds, cumulative, i, observed_min, observed_max) -> multiIf(
@@ -303,12 +310,38 @@ CREATE FUNCTION IF NOT EXISTS sloscope_histogram_bucket_v1 ${ON_CLUSTER} AS
         if(length(bounds) = 0, (nan, nan), (bounds[-1], inf)),
     i = 1 AND NOT isFinite(observed_min) AND length(bounds) > 0 AND bounds[1] <= 0,
         (bounds[1], inf),
-    sloscope_interpolate_v1(
-        rank - if(i = 1, 0, cumulative[i - 1]),
-        cumulative[i] - if(i = 1, 0, cumulative[i - 1]),
-        sloscope_bucket_low_v1(bounds, i, observed_min),
-        sloscope_bucket_high_v1(bounds, i, observed_max),
-        0));
+    arrayMap(
+        before -> sloscope_interpolate_v1(
+            rank - before,
+            cumulative[i] - before,
+            sloscope_bucket_low_v1(bounds, i, observed_min),
+            sloscope_bucket_high_v1(bounds, i, observed_max),
+            0),
+        [if(i = 1, 0, cumulative[i - 1])])[1]);
+
+-- sloscope_shared_counts_v1(shared, layout_bounds, layout_buckets) -> per-bucket counts on
+--   the bounds `shared` (sorted, present in every layout) of several bucket layouts added
+--   up: each layout's cumulative count at every shared bound, summed, then differenced;
+--   the last bucket holds everything above the last shared bound. Counts stay exact, the
+--   resolution is that of the coarsest layout.
+CREATE FUNCTION IF NOT EXISTS sloscope_shared_counts_v1 ${ON_CLUSTER} AS
+(shared, layout_bounds, layout_buckets) -> arrayPopFront(arrayDifference(arrayConcat(
+    [toUInt64(0)],
+    arrayReduce('sumForEach', arrayMap(
+        (b, c) -> arrayMap(
+            cumulative -> arrayMap(x -> cumulative[indexOf(b, x)], shared),
+            [arrayCumSum(c)])[1],
+        layout_bounds, layout_buckets)),
+    [arraySum(arrayMap(c -> arraySum(c), layout_buckets))])));
+
+-- sloscope_shared_quantile_v1(q, layout_bounds, layout_buckets, observed_min, observed_max)
+--   -> (value, error): the quantile of several bucket layouts merged on their shared bounds.
+CREATE FUNCTION IF NOT EXISTS sloscope_shared_quantile_v1 ${ON_CLUSTER} AS
+(q, layout_bounds, layout_buckets, observed_min, observed_max) -> arrayMap(
+    shared -> sloscope_histogram_quantile_v1(
+        q, shared, sloscope_shared_counts_v1(shared, layout_bounds, layout_buckets),
+        observed_min, observed_max),
+    [arraySort(arrayReduce('groupArrayIntersect', layout_bounds))])[1];
 
 -- The lower edge of explicit bucket i (1-based), clamped by the observed minimum; the
 -- first bucket starts at 0 (Prometheus) unless the minimum is known.
@@ -330,24 +363,25 @@ CREATE FUNCTION IF NOT EXISTS sloscope_bucket_high_v1 ${ON_CLUSTER} AS
 -- observations spanning [low, high]; log = 1 interpolates log-linearly (exponential
 -- buckets), 0 linearly.
 CREATE FUNCTION IF NOT EXISTS sloscope_interpolate_v1 ${ON_CLUSTER} AS
-(into, width, low, high, log) -> sloscope_with_error_v1(
-    if(log = 1 AND low > 0 AND high > low,
-        low * pow(high / low, into / width),
-        low + (greatest(high, low) - low) * into / width),
-    low, greatest(high, low));
+(into, width, low, high, log) -> arrayMap(
+    (l, h) -> sloscope_with_error_v1(
+        if(log = 1 AND l > 0 AND h > l, l * pow(h / l, into / width), l + (h - l) * into / width),
+        l, h),
+    [low], [greatest(high, low)])[1];
 
 CREATE FUNCTION IF NOT EXISTS sloscope_with_error_v1 ${ON_CLUSTER} AS
-(value, low, high) -> (value, greatest(value - low, high - value));
+(value, low, high) -> arrayMap(v -> (v, greatest(v - low, high - v)), [value])[1];
 
 -- sloscope_histogram_count_le_v1(threshold, bounds, counts, observed_min, observed_max)
 --   -> (count, interpolated): the observations at or under threshold. Exact when the
 --   threshold is a bucket bound or outside [min, max]; otherwise the bucket holding it
 --   is split linearly and interpolated is 1.
 CREATE FUNCTION IF NOT EXISTS sloscope_histogram_count_le_v1 ${ON_CLUSTER} AS
-(threshold, bounds, counts, observed_min, observed_max) -> sloscope_histogram_split_v1(
-    threshold, bounds, counts, arrayCumSum(counts),
-    arrayFirstIndex(b -> b >= threshold, arrayPushBack(bounds, inf)),
-    observed_min, observed_max);
+(threshold, bounds, counts, observed_min, observed_max) -> arrayMap(
+    (cumulative, i) -> sloscope_histogram_split_v1(
+        threshold, bounds, counts, cumulative, i, observed_min, observed_max),
+    [arrayCumSum(counts)],
+    [arrayFirstIndex(b -> b >= threshold, arrayPushBack(bounds, inf))])[1];
 
 CREATE FUNCTION IF NOT EXISTS sloscope_histogram_split_v1 ${ON_CLUSTER} AS
 (threshold, bounds, counts, cumulative, i, observed_min, observed_max) -> multiIf(
@@ -356,10 +390,13 @@ CREATE FUNCTION IF NOT EXISTS sloscope_histogram_split_v1 ${ON_CLUSTER} AS
     isFinite(observed_min) AND threshold < observed_min, (0., 0),
     i <= length(bounds) AND bounds[i] = threshold, (toFloat64(cumulative[i]), 0),
     counts[i] = 0, (toFloat64(if(i = 1, 0, cumulative[i - 1])), 0),
-    (if(i = 1, 0, cumulative[i - 1]) + counts[i] * least(1., greatest(0.,
-        (threshold - sloscope_bucket_low_v1(bounds, i, observed_min))
-        / (sloscope_bucket_high_v1(bounds, i, observed_max)
-           - sloscope_bucket_low_v1(bounds, i, observed_min)))), 1));
+    arrayMap(
+        (low, high) -> (
+            if(i = 1, 0, cumulative[i - 1])
+                + counts[i] * least(1., greatest(0., (threshold - low) / (high - low))),
+            1),
+        [sloscope_bucket_low_v1(bounds, i, observed_min)],
+        [sloscope_bucket_high_v1(bounds, i, observed_max)])[1]);
 
 -- sloscope_exponential_quantile_v1(q, scale, below_zero, zero_count, zero_threshold,
 --   indexes, counts, observed_min, observed_max) -> (value, error): the same rule for an
@@ -369,11 +406,12 @@ CREATE FUNCTION IF NOT EXISTS sloscope_histogram_split_v1 ${ON_CLUSTER} AS
 --   negative buckets; a rank among them gives (nan, nan).
 CREATE FUNCTION IF NOT EXISTS sloscope_exponential_quantile_v1 ${ON_CLUSTER} AS
 (q, scale, below_zero, zero_count, zero_threshold, indexes, counts, observed_min, observed_max)
--> sloscope_exponential_rank_v1(
-    q * (below_zero + zero_count + arraySum(counts)), scale, below_zero, zero_count,
-    zero_threshold, indexes, counts,
-    arrayMap(c -> c + below_zero + zero_count, arrayCumSum(counts)),
-    observed_min, observed_max);
+-> arrayMap(
+    cumulative -> sloscope_exponential_rank_v1(
+        q * (below_zero + zero_count + cumulative[-1]), scale, below_zero, zero_count,
+        zero_threshold, indexes, counts, arrayMap(c -> c + below_zero + zero_count, cumulative),
+        observed_min, observed_max),
+    [arrayCumSum(counts)])[1];
 
 CREATE FUNCTION IF NOT EXISTS sloscope_exponential_rank_v1 ${ON_CLUSTER} AS
 (rank, scale, below_zero, zero_count, zero_threshold, indexes, counts, cumulative,
@@ -386,23 +424,31 @@ CREATE FUNCTION IF NOT EXISTS sloscope_exponential_rank_v1 ${ON_CLUSTER} AS
             if(isFinite(observed_min), greatest(-zero_threshold, observed_min), -zero_threshold),
             if(isFinite(observed_max), least(zero_threshold, observed_max), zero_threshold),
             0),
-    sloscope_exponential_bucket_v1(
-        rank, scale, indexes, counts, cumulative,
-        arrayFirstIndex(c -> c >= rank, cumulative), observed_min, observed_max));
+    arrayMap(
+        i -> sloscope_exponential_bucket_v1(
+            rank, scale, indexes, counts, cumulative, i, observed_min, observed_max),
+        [arrayFirstIndex(c -> c >= rank, cumulative)])[1]);
 
 CREATE FUNCTION IF NOT EXISTS sloscope_exponential_bucket_v1 ${ON_CLUSTER} AS
-(rank, scale, indexes, counts, cumulative, i, observed_min, observed_max)
--> sloscope_interpolate_v1(
-    rank - (cumulative[i] - counts[i]),
-    counts[i],
-    if(isFinite(observed_min),
-        least(greatest(exp2(indexes[i] * exp2(-scale)), observed_min),
-              exp2((indexes[i] + 1) * exp2(-scale))),
-        exp2(indexes[i] * exp2(-scale))),
-    if(isFinite(observed_max),
-        least(exp2((indexes[i] + 1) * exp2(-scale)), observed_max),
-        exp2((indexes[i] + 1) * exp2(-scale))),
-    1);
+(rank, scale, indexes, counts, cumulative, i, observed_min, observed_max) -> arrayMap(
+    (low, high) -> sloscope_interpolate_v1(
+        rank - (cumulative[i] - counts[i]),
+        counts[i],
+        if(isFinite(observed_min), least(greatest(low, observed_min), high), low),
+        if(isFinite(observed_max), least(high, observed_max), high),
+        1),
+    [exp2(indexes[i] * exp2(-scale))], [exp2((indexes[i] + 1) * exp2(-scale))])[1];
+
+-- sloscope_exponential_merge_v1(scales, positives) -> (indexes, counts): positive buckets
+--   of several scales ((indexes, counts) per scale) merged at the smallest scale: at
+--   scale s - n, bucket i becomes i >> n (an arithmetic shift: floor division, so negative
+--   indexes merge correctly), and counts of the same index are added.
+CREATE FUNCTION IF NOT EXISTS sloscope_exponential_merge_v1 ${ON_CLUSTER} AS
+(scales, positives) -> arrayMap(
+    smallest -> arrayReduce('sumMap',
+        arrayMap((s, p) -> arrayMap(i -> bitShiftRight(i, s - smallest), p.1), scales, positives),
+        arrayMap(p -> p.2, positives)),
+    [arrayMin(scales)])[1];
 
 -- sloscope_exponential_count_le_v1(threshold, scale, below_zero, zero_count,
 --   zero_threshold, indexes, counts, observed_min, observed_max) -> (count, interpolated):
@@ -410,12 +456,14 @@ CREATE FUNCTION IF NOT EXISTS sloscope_exponential_bucket_v1 ${ON_CLUSTER} AS
 --   log-linearly (interpolated = 1) unless the threshold is its upper bound.
 CREATE FUNCTION IF NOT EXISTS sloscope_exponential_count_le_v1 ${ON_CLUSTER} AS
 (threshold, scale, below_zero, zero_count, zero_threshold, indexes, counts,
- observed_min, observed_max) -> multiIf(
+ observed_min, observed_max) -> if(
     isFinite(observed_max) AND threshold >= observed_max,
         (toFloat64(below_zero + zero_count + arraySum(counts)), 0),
-    sloscope_exponential_split_v1(
-        threshold, scale, below_zero + zero_count, indexes, counts,
-        log2(threshold) * exp2(scale), observed_min, observed_max));
+    arrayMap(
+        position -> sloscope_exponential_split_v1(
+            threshold, scale, below_zero + zero_count, indexes, counts, position,
+            observed_min, observed_max),
+        [log2(threshold) * exp2(scale)])[1]);
 
 CREATE FUNCTION IF NOT EXISTS sloscope_exponential_split_v1 ${ON_CLUSTER} AS
 (threshold, scale, below, indexes, counts, position, observed_min, observed_max) -> (

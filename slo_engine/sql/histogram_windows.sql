@@ -1,88 +1,31 @@
--- histogram_windows: request counts, latency counts and quantiles of explicit-bucket
+-- histogram_windows: request counts, latency counts and percentiles of explicit-bucket
 -- histogram SLOs, per SLO, dimension values and window, in one pass for many SLOs.
 --
--- Returns one row per (slo, dims, window): slo (1-based index into the slo_* arrays),
--- dims (values of the SLO's `per` attributes), window (1-based index into window_*),
--- total (requests), good_requests (those the SLO's good filter accepts), good_latency
--- and interpolated (requests at or under the SLO's threshold; 1 when a bucket had to be
--- split), layouts (bucket layouts merged), quantiles: p50, p95, p99 as (value, error) tuples.
+-- Returns one row per (slo, dims, window): slo (1-based index into slos), dims (values of
+-- the SLO's `per` attributes), window (1-based index into window_first_segment), total
+-- (requests), good_requests (those of series the SLO's good filter accepts),
+-- good_latency and interpolated (requests at or under the SLO's threshold; 1 when a
+-- bucket had to be split), layouts (bucket layouts merged), quantiles: p50, p95, p99 as
+-- (value, error) tuples, for each SLO's first window only (empty for the others).
 --
--- Time is cut into segments (elementary ranges between every window start, exclusion
--- edge and the evaluation instant). Whole hours come from slo_histogram_1h (hour_keys ->
--- hour_segments), the ragged minutes from otel_metrics_histogram (raw_hours to prune,
--- raw_minutes -> raw_segments); with rollups off every minute is a raw minute. A window
--- is the segments from window_first_segment on, less the SLO's slo_excluded segments.
--- Series are matched against SLO filters once, in the daily catalogue slo_series_1d:
--- conditions (cond_*) form groups (group_*), each SLO has a filter group and a good group
--- (0 = every request is good).
+-- matched lists each SLO's series, (slo, service, metric, attributes hash, good, dims)
+-- as series.sql returns them; hashes are their distinct attribute hashes. Time is cut
+-- into segments (elementary ranges between every window start, exclusion edge and the
+-- evaluation instant; seg_starts in order): whole hours come from slo_histogram_1h
+-- (hour_keys), other minutes from slo_histogram_1m (edge_minutes), and, for the raw path,
+-- every row of otel_metrics_histogram from raw_from to raw_to (the other two lists empty).
+-- A window is the segments from window_first_segment on, less the SLO's excluded
+-- segments. slos are (threshold or nan, excluded segments, first window, window count).
 --
--- Parameters: db, targets, first_day, last_day, hour_keys, hour_segments, raw_hours,
--- raw_minutes, raw_segments, cond_key, cond_op, cond_values, cond_number, group_first,
--- group_count, group_negate, slo_service, slo_metric, slo_filter, slo_good, slo_per,
--- slo_threshold, slo_excluded, slo_window_first, slo_window_count, window_first_segment.
+-- Parameters: db, targets, hashes, matched, seg_starts, hour_keys, edge_minutes,
+-- raw_from, raw_to, slos, window_first_segment.
 WITH
-    series AS (
-        SELECT ServiceName, MetricName, AttributesHash, any(Attributes) AS Attributes
-        FROM {db:Identifier}.slo_series_1d
-        WHERE Source = 'histogram'
-            AND (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
-            AND Day BETWEEN {first_day:Date} AND {last_day:Date}
-        GROUP BY ServiceName, MetricName, AttributesHash
-    ),
-    evaluated AS (
-        SELECT
-            ServiceName,
-            MetricName,
-            AttributesHash,
-            Attributes,
-            arrayMap(
-                c -> multiIf(
-                    {cond_op:Array(String)}[c] = 'in',
-                        mapContains(Attributes, {cond_key:Array(String)}[c])
-                        AND has({cond_values:Array(Array(String))}[c], Attributes[{cond_key:Array(String)}[c]]),
-                    {cond_op:Array(String)}[c] = 'not_in',
-                        NOT (mapContains(Attributes, {cond_key:Array(String)}[c])
-                        AND has({cond_values:Array(Array(String))}[c], Attributes[{cond_key:Array(String)}[c]])),
-                    {cond_op:Array(String)}[c] = 'matches',
-                        mapContains(Attributes, {cond_key:Array(String)}[c])
-                        AND match(Attributes[{cond_key:Array(String)}[c]], {cond_values:Array(Array(String))}[c][1]),
-                    {cond_op:Array(String)}[c] = 'exists', mapContains(Attributes, {cond_key:Array(String)}[c]),
-                    {cond_op:Array(String)}[c] = 'missing', NOT mapContains(Attributes, {cond_key:Array(String)}[c]),
-                    ifNull(multiIf(
-                        {cond_op:Array(String)}[c] = 'lt',
-                            toFloat64OrNull(Attributes[{cond_key:Array(String)}[c]]) < {cond_number:Array(Float64)}[c],
-                        {cond_op:Array(String)}[c] = 'le',
-                            toFloat64OrNull(Attributes[{cond_key:Array(String)}[c]]) <= {cond_number:Array(Float64)}[c],
-                        {cond_op:Array(String)}[c] = 'gt',
-                            toFloat64OrNull(Attributes[{cond_key:Array(String)}[c]]) > {cond_number:Array(Float64)}[c],
-                        toFloat64OrNull(Attributes[{cond_key:Array(String)}[c]]) >= {cond_number:Array(Float64)}[c]),
-                        false)
-                ),
-                range(1, length({cond_op:Array(String)}) + 1)
-            ) AS condition_ok,
-            arrayMap(
-                g -> xor(
-                    arrayAll(x -> x, arraySlice(condition_ok, {group_first:Array(UInt32)}[g], {group_count:Array(UInt32)}[g])),
-                    {group_negate:Array(UInt8)}[g] = 1),
-                range(1, length({group_first:Array(UInt32)}) + 1)
-            ) AS group_ok
-        FROM series
-    ),
     matched AS (
-        SELECT
-            ServiceName,
-            MetricName,
-            AttributesHash,
-            slo,
-            {slo_good:Array(UInt32)}[slo] = 0 OR group_ok[{slo_good:Array(UInt32)}[slo]] AS good,
-            arrayMap(k -> Attributes[k], {slo_per:Array(Array(String))}[slo]) AS dims
-        FROM evaluated
-        ARRAY JOIN arrayFilter(
-            j -> {slo_service:Array(String)}[j] = ServiceName
-                AND {slo_metric:Array(String)}[j] = MetricName
-                AND group_ok[{slo_filter:Array(UInt32)}[j]],
-            range(1, length({slo_service:Array(String)}) + 1)
-        ) AS slo
+        SELECT m.1 AS slo, m.2 AS ServiceName, m.3 AS MetricName, m.4 AS AttributesHash,
+            m.5 AS good, m.6 AS dims
+        FROM (
+            SELECT arrayJoin({matched:Array(Tuple(UInt32, String, String, UInt64, UInt8, Array(String)))}) AS m
+        )
     ),
     hourly AS (
         SELECT
@@ -90,7 +33,7 @@ WITH
             MetricName,
             AttributesHash,
             BoundsHash,
-            transform(TimeUnix, {hour_keys:Array(DateTime)}, {hour_segments:Array(UInt32)}, toUInt32(0)) AS segment,
+            arrayCount(s -> s <= TimeUnix, {seg_starts:Array(DateTime)}) AS segment,
             any(ExplicitBounds) AS bounds,
             sum(Count) AS total,
             sumForEachMerge(BucketCounts) AS buckets,
@@ -100,15 +43,35 @@ WITH
         FROM {db:Identifier}.slo_histogram_1h
         WHERE (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
             AND TimeUnix IN {hour_keys:Array(DateTime)}
+            AND AttributesHash IN {hashes:Array(UInt64)}
         GROUP BY ServiceName, MetricName, AttributesHash, BoundsHash, segment
     ),
-    edges AS (
+    minutes AS (
+        SELECT
+            ServiceName,
+            MetricName,
+            AttributesHash,
+            BoundsHash,
+            arrayCount(s -> s <= TimeUnix, {seg_starts:Array(DateTime)}) AS segment,
+            any(ExplicitBounds) AS bounds,
+            sum(Count) AS total,
+            sumForEachMerge(BucketCounts) AS buckets,
+            min(Min) AS low,
+            max(Max) AS high,
+            sum(MinMaxMissing) AS missing
+        FROM {db:Identifier}.slo_histogram_1m
+        WHERE (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
+            AND AttributesHash IN {hashes:Array(UInt64)}
+            AND TimeUnix IN {edge_minutes:Array(DateTime)}
+        GROUP BY ServiceName, MetricName, AttributesHash, BoundsHash, segment
+    ),
+    raw AS (
         SELECT
             ServiceName,
             MetricName,
             cityHash64(Attributes) AS AttributesHash,
             BoundsHash,
-            transform(toStartOfMinute(TimeUnix), {raw_minutes:Array(DateTime)}, {raw_segments:Array(UInt32)}, toUInt32(0)) AS segment,
+            arrayCount(s -> s <= TimeUnix, {seg_starts:Array(DateTime)}) AS segment,
             any(ExplicitBounds) AS bounds,
             sum(Count) AS total,
             sumForEach(BucketCounts) AS buckets,
@@ -117,11 +80,11 @@ WITH
             countIf(NOT (HasMin AND HasMax) AND Count > 0) AS missing
         FROM {db:Identifier}.otel_metrics_histogram
         WHERE (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
-            AND toStartOfHour(TimeUnix) IN {raw_hours:Array(DateTime)}
+            AND TimeUnix >= {raw_from:DateTime} AND TimeUnix < {raw_to:DateTime}
             AND bitAnd(Flags, 1) = 0
             AND AggregationTemporality = 1
+            AND cityHash64(Attributes) IN {hashes:Array(UInt64)}
         GROUP BY ServiceName, MetricName, AttributesHash, BoundsHash, segment
-        HAVING segment > 0
     ),
     segments AS (
         SELECT
@@ -136,7 +99,7 @@ WITH
             min(low) AS segment_low,
             max(high) AS segment_high,
             sum(missing) AS segment_missing
-        FROM (SELECT * FROM hourly UNION ALL SELECT * FROM edges)
+        FROM (SELECT * FROM hourly UNION ALL SELECT * FROM minutes UNION ALL SELECT * FROM raw)
         GROUP BY ServiceName, MetricName, AttributesHash, BoundsHash, segment
     ),
     assigned AS (
@@ -145,7 +108,7 @@ WITH
             segment_buckets, segment_low, segment_high, segment_missing
         FROM segments
         INNER JOIN matched USING (ServiceName, MetricName, AttributesHash)
-        WHERE NOT has({slo_excluded:Array(Array(UInt32))}[slo], segment)
+        WHERE NOT has({slos:Array(Tuple(Float64, Array(UInt32), UInt32, UInt32))}[slo].2, segment)
     ),
     layouts AS (
         SELECT
@@ -155,7 +118,7 @@ WITH
             BoundsHash,
             any(segment_bounds) AS bounds,
             sum(segment_total) AS total,
-            sumIf(segment_total, good) AS good_requests,
+            sumIf(segment_total, good = 1) AS good_requests,
             sumForEach(segment_buckets) AS buckets,
             min(segment_low) AS low,
             max(segment_high) AS high,
@@ -163,20 +126,19 @@ WITH
         FROM assigned
         ARRAY JOIN arrayFilter(
             k -> segment >= {window_first_segment:Array(UInt32)}[k],
-            range({slo_window_first:Array(UInt32)}[slo],
-                  {slo_window_first:Array(UInt32)}[slo] + {slo_window_count:Array(UInt32)}[slo])
+            range({slos:Array(Tuple(Float64, Array(UInt32), UInt32, UInt32))}[slo].3,
+                  {slos:Array(Tuple(Float64, Array(UInt32), UInt32, UInt32))}[slo].3
+                  + {slos:Array(Tuple(Float64, Array(UInt32), UInt32, UInt32))}[slo].4)
         ) AS window
         GROUP BY slo, dims, window, BoundsHash
     ),
-    common AS (
+    counted AS (
         SELECT
             *,
-            if(missing = 0, low, inf) AS known_low,
-            if(missing = 0, high, -inf) AS known_high,
-            if(isNaN({slo_threshold:Array(Float64)}[slo]), (0., 0),
-               sloscope_histogram_count_le_v1({slo_threshold:Array(Float64)}[slo], bounds, buckets, known_low, known_high)) AS under,
-            arraySort(groupArrayIntersect(bounds) OVER (PARTITION BY slo, dims, window)) AS shared,
-            arrayMap(b -> arrayCumSum(buckets)[indexOf(bounds, b)], shared) AS cumulative
+            {slos:Array(Tuple(Float64, Array(UInt32), UInt32, UInt32))}[slo].1 AS threshold,
+            if(isNaN(threshold), (0., 0),
+                sloscope_histogram_count_le_v1(threshold, bounds, buckets,
+                    if(missing = 0, low, inf), if(missing = 0, high, -inf))) AS under
         FROM layouts
     ),
     merged AS (
@@ -184,17 +146,25 @@ WITH
             slo,
             dims,
             window,
+            window = {slos:Array(Tuple(Float64, Array(UInt32), UInt32, UInt32))}[slo].3 AS first_window,
             count() AS layouts,
             sum(total) AS window_total,
             sum(good_requests) AS window_good,
             sum(under.1) AS good_latency,
             max(under.2) AS interpolated,
-            any(shared) AS shared_bounds,
-            sumForEach(cumulative) AS shared_cumulative,
+            groupArrayIf(bounds, first_window) AS all_bounds,
+            groupArrayIf(buckets, first_window) AS all_buckets,
             if(sum(missing) = 0, min(low), inf) AS merged_low,
             if(sum(missing) = 0, max(high), -inf) AS merged_high
-        FROM common
+        FROM counted
         GROUP BY slo, dims, window
+    ),
+    shared AS (
+        SELECT
+            *,
+            arraySort(arrayReduce('groupArrayIntersect', all_bounds)) AS shared_bounds,
+            sloscope_shared_counts_v1(shared_bounds, all_bounds, all_buckets) AS shared_counts
+        FROM merged
     )
 SELECT
     slo,
@@ -205,12 +175,9 @@ SELECT
     good_latency,
     interpolated,
     layouts,
-    arrayMap(q -> sloscope_histogram_quantile_v1(q, shared_bounds, counts, merged_low, merged_high),
-        [0.5, 0.95, 0.99]) AS quantiles
-FROM (
-    SELECT
-        *,
-        arrayPopFront(arrayDifference(arrayConcat([toUInt64(0)], shared_cumulative, [window_total]))) AS counts
-    FROM merged
-)
+    if(first_window,
+        arrayMap(q -> sloscope_histogram_quantile_v1(q, shared_bounds, shared_counts, merged_low, merged_high),
+            [0.5, 0.95, 0.99]),
+        []) AS quantiles
+FROM shared
 ORDER BY slo, dims, window

@@ -5,21 +5,42 @@ from typing import Any
 
 import pytest
 
+from processor.store import Store
+from slo_engine import _gauges, _requests
+from slo_engine._evaluation import contexts, request_based
 from slo_engine._loader import load
 from slo_engine._plan import plan
 from slo_engine._sql import names, placeholders, sql
-from slo_engine._status import contexts, histogram_parameters
+
+SLOS = """\
+service: s
+slos:
+  - {name: a, objective: 0.9, sli: {availability: {}}}
+  - {name: b, objective: 0.9, budgeting: timeslices, slice_target: 0.9,
+     sli: {latency: {threshold: 0.5, histogram: exponential}}}
+  - {name: c, objective: 0.9, budgeting: ratio_timeslices, sli: {gauge: {metric: m, threshold: 1}}}
+"""
+END = datetime(2026, 1, 2, 0, 30, tzinfo=UTC)
+MATCHED = [(1, "s", "http.server.request.duration", 7, 1, [])]
 
 
 def _parameters(name: str) -> dict[str, Any]:
-    if name == "histogram_windows":
-        end = datetime(2026, 1, 2, tzinfo=UTC)
-        slo_set = load(
-            {"a.yaml": "service: s\nslos: [{name: a, objective: 0.9, sli: {availability: {}}}]\n"}
-        )
-        found = contexts(slo_set, end)
-        boundaries = {end} | {r.start for c in found for r in c.windows.values()}
-        return histogram_parameters(found, plan(sorted(boundaries)))
+    found = contexts(load({"a.yaml": SLOS}), END)
+    requests, gauges = (
+        [c for c in found if request_based(c)],
+        [c for c in found if not request_based(c)],
+    )
+    if name == "series":
+        return _requests.series_parameters(requests, END, use_rollups=True)
+    if name.endswith("_windows"):
+        boundaries = {END} | {r.start for c in requests for r in c.windows.values()}
+        windows = [dict(c.windows) for c in requests[:1]]
+        segments = plan(sorted(boundaries))
+        return _requests.window_parameters(requests[:1], windows, [MATCHED], segments, END)
+    if name.endswith("_slices") and name != "gauge_slices":
+        return _requests.slice_parameters(requests[1:], [MATCHED], END, use_rollups=False)
+    if name == "gauge_slices":
+        return _gauges.gauge_parameters(gauges, END)
     if name.startswith("sla_"):
         return _sla_parameters(name)
     raise AssertionError(f"no parameters for {name}")
@@ -38,6 +59,12 @@ def _sla_parameters(name: str) -> dict[str, Any]:
     excluded = (Range(span.start, span.start + timedelta(hours=1)),)
     services = [ServiceInput("s", SlaPolicy(), excluded)]
     return minute_parameters(services, span, local_days(span, "UTC"))
+
+
+@pytest.fixture
+def store(module_store: Store) -> Store:
+    """Queries only, against empty tables: one database for the module."""
+    return module_store
 
 
 @pytest.mark.parametrize("name", names())
