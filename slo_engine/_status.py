@@ -15,7 +15,7 @@ from slo_engine import _burn, _exclusions, _gauges, _requests
 from slo_engine._budget import Budget, budget
 from slo_engine._durations import format_duration
 from slo_engine._evaluation import WINDOW, Context, Measured, contexts, request_based
-from slo_engine._model import Budgeting, NoDataPolicy, Slo, SloSet
+from slo_engine._model import Budgeting, NoDataPolicy, Slo, SloSet, Source
 from slo_engine._status_model import (
     Alert,
     ErrorBudget,
@@ -164,7 +164,9 @@ def _notes(slo: Slo, main: Measured) -> list[str]:
             f"threshold {slo.sli.threshold:g}s is not a bucket bound: "
             "the bucket holding it was split (interpolated)"
         )
-    if main.layouts > 1:
+    if main.layouts > 1 and slo.sli.source is Source.EXPONENTIAL_HISTOGRAM:
+        notes.append(f"{main.layouts} scales merged at the smallest (coarser buckets)")
+    elif main.layouts > 1:
         notes.append(f"{main.layouts} bucket layouts merged; quantiles use the bounds they share")
     if main.slices is not None and main.slices.low_traffic:
         notes.append(

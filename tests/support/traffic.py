@@ -28,6 +28,7 @@ from processor.store import (
     EXPONENTIAL_HISTOGRAM_TABLE,
     GAUGE_TABLE,
     HISTOGRAM_TABLE,
+    SUM_TABLE,
     Store,
 )
 
@@ -257,6 +258,28 @@ def insert_gauges(store: Store, points: Iterable[GaugePoint]) -> None:
         }
     )
     store.insert_arrow(GAUGE_TABLE, table)
+
+
+def insert_updown_sums(store: Store, points: Iterable[GaugePoint], start: datetime) -> None:
+    """Cumulative non-monotonic sums (up-down counters): each value is a level."""
+    rows = list(points)
+    times = [_seconds(point.time) for point in rows]
+    table = pa.table(
+        {
+            "ResourceAttributes": pa.array([[("service.name", p.service)] for p in rows], _MAP),
+            "ServiceName": [p.service for p in rows],
+            "MetricName": [p.metric for p in rows],
+            "Attributes": pa.array([sorted(p.attributes.items()) for p in rows], _MAP),
+            "StartTimeUnix": pa.array([_seconds(start)] * len(rows), pa.uint32()),
+            "TimeUnix": pa.array(times, pa.uint32()),
+            "Value": pa.array([p.value for p in rows], pa.float64()),
+            "Flags": pa.array([0 for _ in rows], pa.uint32()),
+            "AggregationTemporality": pa.array([2 for _ in rows], pa.int32()),
+            "IsMonotonic": [False for _ in rows],
+            "TimeUnixNano": pa.array([t * 1_000_000_000 for t in times], pa.uint64()),
+        }
+    )
+    store.insert_arrow(SUM_TABLE, table)
 
 
 @dataclass(frozen=True, slots=True)
