@@ -6,8 +6,8 @@ x50 for the first ten minutes of every fifth day), then, in the same run:
 
 * the whole report (minute verdicts in SQL, the month's SLOs and latency through the SLO
   engine, incidents and assembly in Python), and its parts;
-* the reference: one query summing the month's requests per service and minute, the
-  least any minute-grain report has to read;
+* the reference: one query summing the month's raw requests per service and minute, the
+  least a minute-grain report would read without the minute rollup;
 * the worst case for assembling incidents in Python: a service silent all month with
   ``silence_is_down``, so every minute (44,580) comes back as a down minute.
 """

@@ -1,10 +1,10 @@
 -- sla_minutes: the monthly SLA's verdict on every minute of every service, summed per
 -- local day, with the down minutes themselves.
 --
--- A minute belongs to a service's request metric rows whose TimeUnix falls in it (delta
--- rows, Flags bit 0 clear). Its requests are the rows' counts summed; its failed
--- requests those of series the service's good filter rejects (the series catalogue
--- slo_series_1d is matched once, with the same condition rules as histogram_windows.sql).
+-- A minute's requests are the counts of the service's request metric in the minute
+-- rollup slo_histogram_1m (the delta rows with data, summed per series and minute at
+-- ingest); its failed requests those of series the service's good filter rejects (the
+-- series catalogue slo_series_1d is matched once, with the engine's condition rules).
 -- Each minute of [start, start + minutes) is, in this order:
 --   excluded     inside one of the service's maintenance ranges (svc_excluded_*);
 --   silent       no request at all: down when svc_silence_down = 1, else up;
@@ -85,19 +85,17 @@ WITH
     counted AS (
         SELECT
             service,
-            toStartOfMinute(TimeUnix) AS minute,
-            sum(Count) AS minute_requests,
-            sumIf(Count, NOT good) AS minute_failed
-        FROM {db:Identifier}.otel_metrics_histogram AS rows
+            minutes.TimeUnix AS minute,
+            sum(minutes.Count) AS minute_requests,
+            sumIf(minutes.Count, NOT good) AS minute_failed
+        FROM {db:Identifier}.slo_histogram_1m AS minutes
         INNER JOIN matched
-            ON rows.ServiceName = matched.ServiceName
-            AND rows.MetricName = matched.MetricName
-            AND cityHash64(rows.Attributes) = matched.AttributesHash
-        WHERE (rows.ServiceName, rows.MetricName) IN {targets:Array(Tuple(String, String))}
-            AND rows.TimeUnix >= {start:DateTime}
-            AND rows.TimeUnix < {start:DateTime} + toIntervalMinute({minutes:UInt32})
-            AND bitAnd(rows.Flags, 1) = 0
-            AND rows.AggregationTemporality = 1
+            ON minutes.ServiceName = matched.ServiceName
+            AND minutes.MetricName = matched.MetricName
+            AND minutes.AttributesHash = matched.AttributesHash
+        WHERE (minutes.ServiceName, minutes.MetricName) IN {targets:Array(Tuple(String, String))}
+            AND minutes.TimeUnix >= {start:DateTime}
+            AND minutes.TimeUnix < {start:DateTime} + toIntervalMinute({minutes:UInt32})
         GROUP BY service, minute
     ),
     grid AS (
