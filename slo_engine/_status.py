@@ -165,7 +165,7 @@ def _notes(slo: Slo, main: Measured) -> list[str]:
             "the bucket holding it was split (interpolated)"
         )
     if main.layouts > 1 and slo.sli.source is Source.EXPONENTIAL_HISTOGRAM:
-        notes.append(f"{main.layouts} scales merged at the smallest (coarser buckets)")
+        notes.append("several scales merged at the smallest (coarser buckets)")
     elif main.layouts > 1:
         notes.append(f"{main.layouts} bucket layouts merged; quantiles use the bounds they share")
     if main.slices is not None and main.slices.low_traffic:

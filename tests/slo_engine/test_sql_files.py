@@ -21,7 +21,9 @@ slos:
   - {name: c, objective: 0.9, budgeting: ratio_timeslices, sli: {gauge: {metric: m, threshold: 1}}}
 """
 END = datetime(2026, 1, 2, 0, 30, tzinfo=UTC)
-MATCHED = [(1, "s", "http.server.request.duration", 7, 1, [])]
+MATCHED: list[tuple[int, str, str, int, int, list[str]]] = [
+    (1, "s", "http.server.request.duration", 7, 1, [])
+]
 
 
 def _parameters(name: str) -> dict[str, Any]:
