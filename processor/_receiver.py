@@ -133,7 +133,10 @@ class Receiver:
             self._self_metrics_task.cancel()
             await asyncio.gather(self._self_metrics_task, return_exceptions=True)
         if self._batcher is not None:
-            await self.write_self_metrics()
+            try:
+                await self.write_self_metrics()
+            except ProcessorError as exc:
+                logger.warning("self-metrics not written", extra={"error": str(exc)})
             await self._batcher.shutdown(timeout_s / 2)
         logger.info("otlp receiver stopped", extra=dict(self.metrics.totals))
 

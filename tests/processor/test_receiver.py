@@ -174,3 +174,23 @@ def test_the_processor_stores_its_own_metrics(store: Store) -> None:
     assert rows["sloscope.processor.points.accepted"] == 1.0
     assert rows["sloscope.processor.batches"] >= 1.0
     assert rows["sloscope.processor.points.written"] >= 1.0
+
+
+def test_a_batch_the_store_refuses_is_split_and_the_server_stays_up(store: Store) -> None:
+    with (
+        running_processor(store, batch=BatchOptions(flush_interval_s=0.5)) as running,
+        concurrent.futures.ThreadPoolExecutor(2) as pool,
+    ):
+        store.command("DROP TABLE {db:Identifier}.ingest_staging_histogram")
+        sent = [
+            pool.submit(otlp.export, running.endpoint, _one_point_request(f"/r{i}"))
+            for i in range(2)
+        ]
+        for future in sent:
+            with pytest.raises(grpc.RpcError) as caught:
+                future.result()
+            assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        request = otlp.request("recv")
+        otlp.sum_point(otlp.metric(request, "still.up"), 1, NOW_S)
+        assert not otlp.export(running.endpoint, request).HasField("partial_success")
+    assert running.receiver.metrics.totals["refused"] == 2
