@@ -28,33 +28,37 @@ def gauge_parameters(found: Sequence[Context], end: datetime) -> dict[str, Any]:
     """Parameters of ``gauge_slices.sql`` for the gauge-based SLOs ``found``."""
     filters = FilterTable()
     grids = [c.grid() for c in found]
-    slos = []
+    names = (
+        "s_service", "s_metric", "s_filter", "s_per", "s_op", "s_threshold", "s_aggregation",
+        "s_slice", "s_target", "s_min_events", "s_excluded", "s_window_starts", "s_end",
+    )  # fmt: skip
+    columns: dict[str, list[Any]] = {name: [] for name in names}
     for context, grid in zip(found, grids, strict=True):
         slo, sli = context.slo, context.slo.sli
         slice_s, excluded, starts, slices_end = grid.spec()
-        slos.append(
-            (
-                slo.service,
-                sli.metric,
-                filters.group(sli.filter),
-                list(slo.per),
-                sli.op.value,
-                sli.threshold if sli.threshold is not None else NAN,
-                sli.aggregation.value,
-                slice_s,
-                slo.slice_target if slo.slice_target is not None and context.sliced else NAN,
-                slo.min_events if context.sliced else 0,
-                excluded,
-                starts,
-                slices_end,
-            )
+        values = (
+            slo.service,
+            sli.metric,
+            filters.group(sli.filter),
+            list(slo.per),
+            sli.op.value,
+            sli.threshold if sli.threshold is not None else NAN,
+            sli.aggregation.value,
+            slice_s,
+            slo.slice_target if slo.slice_target is not None and context.sliced else NAN,
+            slo.min_events if context.sliced else 0,
+            excluded,
+            starts,
+            slices_end,
         )
+        for name, value in zip(names, values, strict=True):
+            columns[name].append(value)
     return {
-        "targets": sorted({(s[0], s[1]) for s in slos}),
+        "targets": sorted(set(zip(columns["s_service"], columns["s_metric"], strict=True))),
         "read_from": min(g.read_from for g in grids),
         "read_to": end,
         **filters.tuples(),
-        "slos": slos,
+        **columns,
     }
 
 

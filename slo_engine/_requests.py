@@ -76,30 +76,28 @@ def series_parameters(
 ) -> dict[str, Any]:
     """Parameters of ``series.sql`` for the request-based SLOs ``found``."""
     filters = FilterTable()
-    slos = []
+    columns: dict[str, list[Any]] = {
+        name: [] for name in ("s_source", "s_service", "s_metric", "s_filter", "s_good", "s_per")
+    }
     for context in found:
         sli = context.slo.sli
-        good = filters.group(sli.good) if sli.kind is SliKind.AVAILABILITY else 0
-        slos.append(
-            (
-                sli.source.value,
-                context.slo.service,
-                sli.metric,
-                filters.group(sli.filter),
-                good,
-                list(context.slo.per),
-            )
-        )
+        columns["s_source"].append(sli.source.value)
+        columns["s_service"].append(context.slo.service)
+        columns["s_metric"].append(sli.metric)
+        columns["s_filter"].append(filters.group(sli.filter))
+        columns["s_good"].append(filters.group(sli.good) if sli.kind is SliKind.AVAILABILITY else 0)
+        columns["s_per"].append(list(context.slo.per))
     start = min(r.start for c in found for r in c.windows.values())
+    targets = zip(columns["s_source"], columns["s_service"], columns["s_metric"], strict=True)
     return {
-        "targets": sorted({(s[0], s[1], s[2]) for s in slos}),
+        "targets": sorted(set(targets)),
         "use_raw": 0 if use_rollups else 1,
         "first_hour": _floor_hour(start),
         "last_hour": _floor_hour(end - timedelta(seconds=1)),
         "raw_from": start,
         "raw_to": end,
         **filters.tuples(),
-        "slos": slos,
+        **columns,
     }
 
 
@@ -114,8 +112,33 @@ def match_series(
     return matched
 
 
-def _renumbered(matched: Sequence[Sequence[MatchedRow]]) -> list[MatchedRow]:
-    return [(i, *row[1:]) for i, rows in enumerate(matched, start=1) for row in rows]
+def _matched_columns(matched: Sequence[Sequence[MatchedRow]]) -> dict[str, list[Any]]:
+    """The series of the SLOs given, numbered in that order, as the ``m_*`` columns (slo,
+    service, metric, attributes hash, good, dimension group) and the distinct ``series``
+    (service, metric, attributes hash) to read. A dimension group numbers one SLO's
+    ``per`` values, so SQL groups by an integer; ``dimension_groups`` maps them back."""
+    rows = [(i, *row[1:]) for i, found in enumerate(matched, start=1) for row in found]
+    index = {key: n for n, key in enumerate(dimension_groups(matched), start=1)}
+    return {
+        "series": sorted({(row[1], row[2], row[3]) for row in rows}),
+        "m_slo": [row[0] for row in rows],
+        "m_service": [row[1] for row in rows],
+        "m_metric": [row[2] for row in rows],
+        "m_hash": [row[3] for row in rows],
+        "m_good": [row[4] for row in rows],
+        "m_group": [index[(row[0], tuple(row[5]))] for row in rows],
+    }
+
+
+def dimension_groups(
+    matched: Sequence[Sequence[MatchedRow]],
+) -> list[tuple[int, tuple[str, ...]]]:
+    """(slo, per values) of every dimension group, in the order ``m_group`` numbers them."""
+    seen: dict[tuple[int, tuple[str, ...]], None] = {}
+    for i, found in enumerate(matched, start=1):
+        for row in found:
+            seen.setdefault((i, tuple(row[5])), None)
+    return list(seen)
 
 
 def _threshold(context: Context) -> float:
@@ -144,12 +167,15 @@ def measure_windows(
     segments = plan(sorted(boundaries), use_rollups=use_rollups)
     rows = store.query(sql(name), window_parameters(found, windows, matched, segments, end))
     labels = [(c, label) for c, chosen in zip(found, windows, strict=True) for label in chosen]
-    for slo, dims, window, total, good_requests, good_latency, interpolated, layouts, qs in rows:
+    groups = dimension_groups(matched)
+    for slo, group, window, total, good_requests, good_latency, interpolated, layouts, qs in rows:
         context, label = labels[window - 1]
         assert context is found[slo - 1]
+        assert groups[group - 1][0] == slo
+        dims = groups[group - 1][1]
         kind = context.slo.sli.kind
         good = float(good_requests) if kind is SliKind.AVAILABILITY else float(good_latency)
-        context.results.setdefault(tuple(dims), {})[label] = Measured(
+        context.results.setdefault(dims, {})[label] = Measured(
             good,
             float(total),
             bool(interpolated),
@@ -165,30 +191,28 @@ def window_parameters(
     segments: SegmentPlan,
     end: datetime,
 ) -> dict[str, Any]:
-    slos = []
     window_first: list[int] = []
+    columns: dict[str, list[Any]] = {
+        "s_threshold": [],
+        "s_excluded": [],
+        "s_first_window": [],
+        "s_window_count": [],
+    }
     for context, chosen in zip(found, windows, strict=True):
-        slos.append(
-            (
-                _threshold(context),
-                segments.inside(context.excluded),
-                len(window_first) + 1,
-                len(chosen),
-            )
-        )
+        columns["s_threshold"].append(_threshold(context))
+        columns["s_excluded"].append(segments.inside(context.excluded))
+        columns["s_first_window"].append(len(window_first) + 1)
+        columns["s_window_count"].append(len(chosen))
         window_first += [segments.first_segment(r.start) for r in chosen.values()]
-    rows = _renumbered(matched)
     first = segments.segments[0].start if segments.segments else end
     return {
-        "targets": sorted({(c.slo.service, c.slo.sli.metric) for c in found}),
-        "hashes": sorted({row[3] for row in rows}),
-        "matched": rows,
+        **_matched_columns(matched),
         "seg_starts": [s.start for s in segments.segments],
         "hour_keys": list(segments.hour_keys),
         "edge_minutes": list(segments.edge_minutes),
         "raw_from": first if segments.raw else end,
         "raw_to": end,
-        "slos": slos,
+        **columns,
         "window_first_segment": window_first,
     }
 
@@ -218,32 +242,39 @@ def slice_parameters(
 ) -> dict[str, Any]:
     """Parameters of ``histogram_slices.sql`` and ``exponential_slices.sql``."""
     grids = [c.grid() for c in found]
-    slos = []
+    names = ("s_kind", "s_threshold", "s_q", "s_slice", "s_target", "s_min_events")
+    columns: dict[str, list[Any]] = {
+        name: [] for name in (*names, "s_excluded", "s_window_starts", "s_end")
+    }
     for context, grid in zip(found, grids, strict=True):
         sli = context.slo.sli
         slice_s, excluded, starts, slices_end = grid.spec()
-        slos.append(
-            (
-                slice_kind(sli.kind),
-                sli.threshold if sli.threshold is not None else NAN,
-                sli.percentile if sli.percentile is not None else NAN,
-                slice_s,
-                context.slo.slice_target if context.slo.slice_target is not None else NAN,
-                context.slo.min_events,
-                excluded,
-                starts,
-                slices_end,
-            )
+        values = (
+            slice_kind(sli.kind),
+            sli.threshold if sli.threshold is not None else NAN,
+            sli.percentile if sli.percentile is not None else NAN,
+            slice_s,
+            context.slo.slice_target if context.slo.slice_target is not None else NAN,
+            context.slo.min_events,
         )
-    rows = _renumbered(matched)
+        for name, value in zip(names, values, strict=True):
+            columns[name].append(value)
+        columns["s_excluded"].append(excluded)
+        columns["s_window_starts"].append(starts)
+        columns["s_end"].append(slices_end)
+    buckets_needed = {
+        (row[1], row[2], row[3])
+        for context, rows in zip(found, matched, strict=True)
+        if context.slo.sli.kind is not SliKind.AVAILABILITY
+        for row in rows
+    }
     return {
-        "targets": sorted({(c.slo.service, c.slo.sli.metric) for c in found}),
-        "hashes": sorted({row[3] for row in rows}),
-        "matched": rows,
+        **_matched_columns(matched),
+        "bucket_series": sorted(buckets_needed),
         "use_raw": 0 if use_rollups else 1,
         "read_from": min(g.read_from for g in grids),
         "read_to": end,
-        "slos": slos,
+        **columns,
     }
 
 
@@ -259,11 +290,13 @@ def measure_slices(
     """Slices per window of the time-slice SLOs; the SLO window keeps its percentiles."""
     grids = [c.grid() for c in found]
     parameters = slice_parameters(found, matched, end, use_rollups=use_rollups)
+    groups = dimension_groups(matched)
     counted: dict[tuple[int, tuple[str, ...]], dict[int, SliceCounts]] = {}
-    for slo, dims, window, slices, low, good, ratio_sum, _events, _good_events in store.query(
+    for slo, group, window, slices, low, good, ratio_sum, _events, _good_events in store.query(
         sql(name), parameters
     ):
-        counted.setdefault((slo, tuple(dims)), {})[window] = SliceCounts(
+        assert groups[group - 1][0] == slo
+        counted.setdefault(groups[group - 1], {})[window] = SliceCounts(
             slices, low, good, ratio_sum
         )
     for index, (context, grid) in enumerate(zip(found, grids, strict=True), start=1):

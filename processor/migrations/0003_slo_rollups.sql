@@ -13,8 +13,9 @@
 -- per series per export already.
 --
 -- slo_histogram_1m / slo_exponential_histogram_1m: per-minute sums, for time slices and
--- the ragged minutes of windows; kept for the retention period (${TTL}). Sorted by series
--- first, so one SLO reads only its own series' minutes.
+-- the ragged minutes of windows; kept as long as the raw rows (the same TTL). Sorted by
+-- series first, in small granules (a series has only 1,440 rows in a daily part), so one
+-- SLO reads only its own series' minutes.
 -- slo_histogram_1h / slo_exponential_histogram_1h: per-hour sums, for whole hours of long
 -- windows; no TTL (a few rows per series per hour), so month and quarter windows outlive
 -- the raw retention at hourly precision.
@@ -48,8 +49,8 @@ ENGINE = ${AGGREGATING_MERGE_TREE}
 PARTITION BY toDate(TimeUnix)
 ORDER BY (ServiceName, MetricName, AttributesHash, BoundsHash, TimeUnix)
 ${TTL}
-SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 1000,
-    allow_dimensions_outside_sorting_key = 1;
+SETTINGS index_granularity = 1024, ttl_only_drop_parts = 1,
+    non_replicated_deduplication_window = 1000, allow_dimensions_outside_sorting_key = 1;
 
 CREATE TABLE IF NOT EXISTS {db:Identifier}.slo_histogram_1h ${ON_CLUSTER} (
     ServiceName LowCardinality(String),
@@ -156,8 +157,8 @@ ENGINE = ${AGGREGATING_MERGE_TREE}
 PARTITION BY toDate(TimeUnix)
 ORDER BY (ServiceName, MetricName, AttributesHash, Scale, TimeUnix)
 ${TTL}
-SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 1000,
-    allow_dimensions_outside_sorting_key = 1;
+SETTINGS index_granularity = 1024, ttl_only_drop_parts = 1,
+    non_replicated_deduplication_window = 1000, allow_dimensions_outside_sorting_key = 1;
 
 CREATE TABLE IF NOT EXISTS {db:Identifier}.slo_exponential_histogram_1h ${ON_CLUSTER} (
     ServiceName LowCardinality(String),
@@ -378,25 +379,34 @@ CREATE FUNCTION IF NOT EXISTS sloscope_with_error_v1 ${ON_CLUSTER} AS
 --   is split linearly and interpolated is 1.
 CREATE FUNCTION IF NOT EXISTS sloscope_histogram_count_le_v1 ${ON_CLUSTER} AS
 (threshold, bounds, counts, observed_min, observed_max) -> arrayMap(
-    (cumulative, i) -> sloscope_histogram_split_v1(
-        threshold, bounds, counts, cumulative, i, observed_min, observed_max),
-    [arrayCumSum(counts)],
+    k -> sloscope_histogram_split_v1(
+        threshold, arraySum(arraySlice(counts, 1, k - 1)), counts[k], arraySum(counts),
+        k, length(bounds), bounds[k - 1], bounds[k], observed_min, observed_max),
     [arrayFirstIndex(b -> b >= threshold, arrayPushBack(bounds, inf))])[1];
 
+-- sloscope_histogram_split_v1(threshold, below, inside, total, k, bound_count, low_bound,
+--   high_bound, observed_min, observed_max) -> (count, interpolated): the rule of
+--   sloscope_histogram_count_le_v1 from scalars alone: the threshold lies in bucket k
+--   (1-based; bound_count + 1 is the +Inf bucket) spanning (low_bound, high_bound], with
+--   `below` observations in the buckets before it and `inside` in it, `total` in all.
+--   Every argument sums over rows of one layout (or is the same for all of them), so a
+--   slice's count is this function of its rows' sums: no array is needed per slice.
 CREATE FUNCTION IF NOT EXISTS sloscope_histogram_split_v1 ${ON_CLUSTER} AS
-(threshold, bounds, counts, cumulative, i, observed_min, observed_max) -> multiIf(
-    length(cumulative) = 0 OR cumulative[-1] = 0, (0., 0),
-    isFinite(observed_max) AND threshold >= observed_max, (toFloat64(cumulative[-1]), 0),
+(threshold, below, inside, total, k, bound_count, low_bound, high_bound, observed_min,
+ observed_max) -> multiIf(
+    total = 0, (0., 0),
+    isFinite(observed_max) AND threshold >= observed_max, (toFloat64(total), 0),
     isFinite(observed_min) AND threshold < observed_min, (0., 0),
-    i <= length(bounds) AND bounds[i] = threshold, (toFloat64(cumulative[i]), 0),
-    counts[i] = 0, (toFloat64(if(i = 1, 0, cumulative[i - 1])), 0),
+    k <= bound_count AND high_bound = threshold, (toFloat64(below + inside), 0),
+    inside = 0, (toFloat64(below), 0),
     arrayMap(
-        (low, high) -> (
-            if(i = 1, 0, cumulative[i - 1])
-                + counts[i] * least(1., greatest(0., (threshold - low) / (high - low))),
-            1),
-        [sloscope_bucket_low_v1(bounds, i, observed_min)],
-        [sloscope_bucket_high_v1(bounds, i, observed_max)])[1]);
+        (low, high) -> (below + inside * least(1., greatest(0., (threshold - low) / (high - low))), 1),
+        [if(k = 1,
+            if(isFinite(observed_min), observed_min, 0.),
+            if(isFinite(observed_min), greatest(low_bound, observed_min), low_bound))],
+        [if(k = bound_count + 1,
+            observed_max,
+            if(isFinite(observed_max), least(high_bound, observed_max), high_bound))])[1]);
 
 -- sloscope_exponential_quantile_v1(q, scale, below_zero, zero_count, zero_threshold,
 --   indexes, counts, observed_min, observed_max) -> (value, error): the same rule for an

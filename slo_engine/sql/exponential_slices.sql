@@ -4,18 +4,43 @@
 -- and quantile taken from sloscope_exponential_count_le_v1 and
 -- sloscope_exponential_quantile_v1 (log-linear inside a bucket).
 -- Minutes come from slo_exponential_histogram_1m, or with use_raw = 1 from
--- otel_metrics_exponential_histogram. slos are (kind, threshold, q, slice_s,
--- slice_target, min_events, excluded (start, end) ranges, window starts, slices_end), times
--- in Unix seconds.
+-- otel_metrics_exponential_histogram. Series (bucket_series: those whose buckets are
+-- summed) and SLO columns as in histogram_slices.sql.
 --
--- Parameters: db, targets, hashes, matched, use_raw, read_from, read_to, slos.
+-- Parameters: db, series, bucket_series, m_slo, m_service, m_metric, m_hash, m_good, m_group,
+-- use_raw, read_from, read_to, s_kind, s_threshold, s_q, s_slice, s_target,
+-- s_min_events, s_excluded, s_window_starts, s_end.
 WITH
+    specs AS (
+        SELECT slo, kind, threshold, q, slice_s, slice_target, min_events, excluded,
+            window_starts, slices_end
+        FROM system.one
+        ARRAY JOIN
+            arrayEnumerate({s_kind:Array(String)}) AS slo,
+            {s_kind:Array(String)} AS kind,
+            {s_threshold:Array(Float64)} AS threshold,
+            {s_q:Array(Float64)} AS q,
+            {s_slice:Array(UInt32)} AS slice_s,
+            {s_target:Array(Float64)} AS slice_target,
+            {s_min_events:Array(UInt64)} AS min_events,
+            {s_excluded:Array(Array(Tuple(UInt32, UInt32)))} AS excluded,
+            {s_window_starts:Array(Array(UInt32))} AS window_starts,
+            {s_end:Array(UInt32)} AS slices_end
+    ),
     matched AS (
-        SELECT m.1 AS slo, m.2 AS ServiceName, m.3 AS MetricName, m.4 AS AttributesHash,
-            m.5 AS good, m.6 AS dims
+        SELECT *
         FROM (
-            SELECT arrayJoin({matched:Array(Tuple(UInt32, String, String, UInt64, UInt8, Array(String)))}) AS m
-        )
+            SELECT slo, ServiceName, MetricName, AttributesHash, good, dim_group
+        FROM system.one
+        ARRAY JOIN
+            {m_slo:Array(UInt32)} AS slo,
+            {m_service:Array(String)} AS ServiceName,
+            {m_metric:Array(String)} AS MetricName,
+            {m_hash:Array(UInt64)} AS AttributesHash,
+            {m_good:Array(UInt8)} AS good,
+            {m_group:Array(UInt32)} AS dim_group
+        ) AS series
+        INNER JOIN specs USING (slo)
     ),
     minutes AS (
         SELECT
@@ -27,15 +52,15 @@ WITH
             sum(Count) AS total,
             sum(ZeroCount) AS zero_count,
             max(ZeroThreshold) AS zero_threshold,
-            sumMap(Positive) AS positive,
+            sumMapIf(Positive, (ServiceName, MetricName, AttributesHash)
+                IN {bucket_series:Array(Tuple(String, String, UInt64))}) AS positive,
             arraySum(sumMap(Negative).2) AS negative,
             min(Min) AS low,
             max(Max) AS high,
             sum(MinMaxMissing) AS missing
         FROM {db:Identifier}.slo_exponential_histogram_1m
         WHERE {use_raw:UInt8} = 0
-            AND (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
-            AND AttributesHash IN {hashes:Array(UInt64)}
+            AND (ServiceName, MetricName, AttributesHash) IN {series:Array(Tuple(String, String, UInt64))}
             AND TimeUnix >= {read_from:DateTime} AND TimeUnix < {read_to:DateTime}
         GROUP BY ServiceName, MetricName, AttributesHash, Scale, minute
         UNION ALL
@@ -57,59 +82,57 @@ WITH
             countIf(NOT (HasMin AND HasMax) AND Count > 0) AS missing
         FROM {db:Identifier}.otel_metrics_exponential_histogram
         WHERE {use_raw:UInt8} = 1
-            AND (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
             AND TimeUnix >= {read_from:DateTime} AND TimeUnix < {read_to:DateTime}
             AND bitAnd(Flags, 1) = 0
             AND AggregationTemporality = 1
-            AND cityHash64(Attributes) IN {hashes:Array(UInt64)}
+            AND (ServiceName, MetricName, cityHash64(Attributes)) IN {series:Array(Tuple(String, String, UInt64))}
         GROUP BY ServiceName, MetricName, AttributesHash, Scale, minute
     ),
     assigned AS (
         SELECT
-            slo,
-            dims,
-            good,
-            {slos:Array(Tuple(String, Float64, Float64, UInt32, Float64, UInt64, Array(Tuple(UInt32, UInt32)), Array(UInt32), UInt32))}[slo] AS spec,
-            intDiv(toUnixTimestamp(minute), spec.4) * spec.4 AS slice,
-            Scale,
-            total,
-            zero_count,
-            zero_threshold,
-            positive,
-            negative,
-            low,
-            high,
-            missing
+            slo, dim_group, good, kind, threshold, q, slice_target, min_events, window_starts,
+            intDiv(toUnixTimestamp(minute), slice_s) * slice_s AS slice,
+            Scale, total, zero_count, zero_threshold, positive, negative, low, high, missing
         FROM minutes
         INNER JOIN matched USING (ServiceName, MetricName, AttributesHash)
-        WHERE slice + spec.4 <= spec.9
-            AND NOT arrayExists(r -> slice < r.2 AND slice + spec.4 > r.1, spec.7)
+        WHERE slice + slice_s <= slices_end
+            AND NOT arrayExists(r -> slice < r.2 AND slice + slice_s > r.1, excluded)
     ),
     scales AS (
         SELECT
             slo,
-            dims,
+            dim_group,
             slice,
             Scale,
-            {slos:Array(Tuple(String, Float64, Float64, UInt32, Float64, UInt64, Array(Tuple(UInt32, UInt32)), Array(UInt32), UInt32))}[slo] AS slo_spec,
+            any(kind) AS slo_kind,
+            any(threshold) AS slo_threshold,
+            any(q) AS slo_q,
+            any(slice_target) AS slo_target,
+            any(min_events) AS slo_min_events,
+            any(window_starts) AS slo_window_starts,
             sum(total) AS scale_total,
             sumIf(total, good = 1) AS scale_good,
             sum(zero_count) AS scale_zero,
             max(zero_threshold) AS scale_zero_threshold,
-            if(slo_spec.1 = 'availability', ([], []), sumMap(positive)) AS scale_positive,
+            if(slo_kind = 'availability', ([], []), sumMap(positive)) AS scale_positive,
             sum(negative) AS scale_negative,
             min(low) AS scale_low,
             max(high) AS scale_high,
             sum(missing) AS scale_missing
         FROM assigned
-        GROUP BY slo, dims, slice, Scale
+        GROUP BY slo, dim_group, slice, Scale
     ),
     slices AS (
         SELECT
             slo,
-            dims,
+            dim_group,
             slice,
-            {slos:Array(Tuple(String, Float64, Float64, UInt32, Float64, UInt64, Array(Tuple(UInt32, UInt32)), Array(UInt32), UInt32))}[slo] AS s,
+            any(slo_kind) AS kind,
+            any(slo_threshold) AS threshold,
+            any(slo_q) AS q,
+            any(slo_target) AS slice_target,
+            any(slo_min_events) AS min_events,
+            any(slo_window_starts) AS window_starts,
             sum(scale_total) AS events,
             sum(scale_good) AS good_requests,
             min(Scale) AS scale,
@@ -120,34 +143,44 @@ WITH
             if(sum(scale_missing) = 0, min(scale_low), inf) AS merged_low,
             if(sum(scale_missing) = 0, max(scale_high), -inf) AS merged_high
         FROM scales
-        GROUP BY slo, dims, slice
+        GROUP BY slo, dim_group, slice
     ),
     judged AS (
         SELECT
             slo,
-            dims,
+            dim_group,
             slice,
+            kind,
+            threshold,
+            slice_target,
+            min_events,
+            window_starts,
             events,
             multiIf(
-                s.1 = 'availability', toFloat64(good_requests),
-                s.1 = 'latency',
-                    sloscope_exponential_count_le_v1(s.2, scale, below_zero, zeros, zero_width,
-                        buckets.1, buckets.2, merged_low, merged_high).1,
+                kind = 'availability', toFloat64(good_requests),
+                kind = 'latency',
+                    sloscope_exponential_count_le_v1(threshold, scale, below_zero, zeros,
+                        zero_width, buckets.1, buckets.2, merged_low, merged_high).1,
                 0.) AS good_events,
-            if(s.1 = 'percentile',
-                sloscope_exponential_quantile_v1(s.3, scale, below_zero, zeros, zero_width,
+            if(kind = 'percentile',
+                sloscope_exponential_quantile_v1(q, scale, below_zero, zeros, zero_width,
                     buckets.1, buckets.2, merged_low, merged_high).1,
-                nan) AS quantile,
-            events < greatest(s.6, 1) AS low_traffic,
-            if(s.1 = 'percentile', toFloat64(quantile <= s.2), good_events / events) AS ratio,
-            NOT low_traffic AND if(s.1 = 'percentile', quantile <= s.2, ratio >= s.5) AS good_slice,
-            s.8 AS window_starts
+                nan) AS quantile
         FROM slices
         WHERE events > 0
+    ),
+    verdicts AS (
+        SELECT
+            *,
+            events < greatest(min_events, 1) AS low_traffic,
+            if(kind = 'percentile', toFloat64(quantile <= threshold), good_events / events) AS ratio,
+            NOT low_traffic AND if(kind = 'percentile', quantile <= threshold, ratio >= slice_target)
+                AS good_slice
+        FROM judged
     )
 SELECT
     slo,
-    dims,
+    dim_group,
     window,
     count() AS slice_count,
     countIf(low_traffic) AS low_traffic_count,
@@ -155,7 +188,7 @@ SELECT
     arraySum(arraySort(groupArrayIf(ratio, NOT low_traffic))) AS ratio_sum,
     sum(events) AS event_count,
     arraySum(arraySort(groupArray(toFloat64(good_events)))) AS good_event_count
-FROM judged
+FROM verdicts
 ARRAY JOIN arrayFilter(k -> slice >= window_starts[k], range(1, length(window_starts) + 1)) AS window
-GROUP BY slo, dims, window
-ORDER BY slo, dims, window
+GROUP BY slo, dim_group, window
+ORDER BY slo, dim_group, window

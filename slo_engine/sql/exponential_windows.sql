@@ -1,28 +1,46 @@
 -- exponential_windows: request counts, latency counts and percentiles of
 -- exponential-histogram SLOs, per SLO, dimension values and window.
 --
--- Returns one row per (slo, dims, window), as histogram_windows.sql: slo, dims, window,
--- total, good_requests, good_latency, interpolated, layouts (scales merged), quantiles
--- ((value, error) for p50, p95, p99, first window of each SLO only).
+-- Returns one row per (slo, dim_group, window), as histogram_windows.sql: slo, dim_group,
+-- window, total, good_requests, good_latency, interpolated, layouts (scales merged),
+-- quantiles ((value, error) for p50, p95, p99, first window of each SLO only).
 --
 -- Rows of different scales are merged at the smallest scale among them (bucket index
 -- i >> (scale - smallest), sloscope_exponential_merge_v1); values inside a bucket are
 -- interpolated log-linearly, inside the zero bucket linearly; negative observations only
--- count as below any positive threshold. Time and windows work as in
--- histogram_windows.sql: whole hours from slo_exponential_histogram_1h (hour_keys), other
--- minutes from slo_exponential_histogram_1m (edge_minutes), or every row of
--- otel_metrics_exponential_histogram from raw_from to raw_to. slos are (threshold or nan,
--- excluded segments, first window, window count).
+-- count as below any positive threshold. Series (m_*, series), time and windows work as
+-- in histogram_windows.sql: whole hours from slo_exponential_histogram_1h (hour_keys),
+-- other minutes from slo_exponential_histogram_1m (edge_minutes), or every row of
+-- otel_metrics_exponential_histogram from raw_from to raw_to.
 --
--- Parameters: db, targets, hashes, matched, seg_starts, hour_keys, edge_minutes,
--- raw_from, raw_to, slos, window_first_segment.
+-- Parameters: db, series, m_slo, m_service, m_metric, m_hash, m_good, m_group,
+-- seg_starts, hour_keys, edge_minutes, raw_from, raw_to, s_threshold, s_excluded,
+-- s_first_window, s_window_count, window_first_segment.
 WITH
+    specs AS (
+        SELECT slo, threshold, excluded, range(first_window, first_window + window_count) AS windows
+        FROM system.one
+        ARRAY JOIN
+            arrayEnumerate({s_threshold:Array(Float64)}) AS slo,
+            {s_threshold:Array(Float64)} AS threshold,
+            {s_excluded:Array(Array(UInt32))} AS excluded,
+            {s_first_window:Array(UInt32)} AS first_window,
+            {s_window_count:Array(UInt32)} AS window_count
+    ),
     matched AS (
-        SELECT m.1 AS slo, m.2 AS ServiceName, m.3 AS MetricName, m.4 AS AttributesHash,
-            m.5 AS good, m.6 AS dims
+        SELECT slo, ServiceName, MetricName, AttributesHash, good, dim_group, threshold, excluded, windows
         FROM (
-            SELECT arrayJoin({matched:Array(Tuple(UInt32, String, String, UInt64, UInt8, Array(String)))}) AS m
-        )
+            SELECT slo, ServiceName, MetricName, AttributesHash, good, dim_group
+        FROM system.one
+        ARRAY JOIN
+            {m_slo:Array(UInt32)} AS slo,
+            {m_service:Array(String)} AS ServiceName,
+            {m_metric:Array(String)} AS MetricName,
+            {m_hash:Array(UInt64)} AS AttributesHash,
+            {m_good:Array(UInt8)} AS good,
+            {m_group:Array(UInt32)} AS dim_group
+        ) AS series
+        INNER JOIN specs USING (slo)
     ),
     hourly AS (
         SELECT
@@ -40,9 +58,8 @@ WITH
             max(Max) AS high,
             sum(MinMaxMissing) AS missing
         FROM {db:Identifier}.slo_exponential_histogram_1h
-        WHERE (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
-            AND TimeUnix IN {hour_keys:Array(DateTime)}
-            AND AttributesHash IN {hashes:Array(UInt64)}
+        WHERE TimeUnix IN {hour_keys:Array(DateTime)}
+            AND (ServiceName, MetricName, AttributesHash) IN {series:Array(Tuple(String, String, UInt64))}
         GROUP BY ServiceName, MetricName, AttributesHash, Scale, segment
     ),
     minutes AS (
@@ -61,8 +78,7 @@ WITH
             max(Max) AS high,
             sum(MinMaxMissing) AS missing
         FROM {db:Identifier}.slo_exponential_histogram_1m
-        WHERE (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
-            AND AttributesHash IN {hashes:Array(UInt64)}
+        WHERE (ServiceName, MetricName, AttributesHash) IN {series:Array(Tuple(String, String, UInt64))}
             AND TimeUnix IN {edge_minutes:Array(DateTime)}
         GROUP BY ServiceName, MetricName, AttributesHash, Scale, segment
     ),
@@ -86,11 +102,10 @@ WITH
             max(if(HasMax, Max, -inf)) AS high,
             countIf(NOT (HasMin AND HasMax) AND Count > 0) AS missing
         FROM {db:Identifier}.otel_metrics_exponential_histogram
-        WHERE (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
-            AND TimeUnix >= {raw_from:DateTime} AND TimeUnix < {raw_to:DateTime}
+        WHERE TimeUnix >= {raw_from:DateTime} AND TimeUnix < {raw_to:DateTime}
             AND bitAnd(Flags, 1) = 0
             AND AggregationTemporality = 1
-            AND cityHash64(Attributes) IN {hashes:Array(UInt64)}
+            AND (ServiceName, MetricName, cityHash64(Attributes)) IN {series:Array(Tuple(String, String, UInt64))}
         GROUP BY ServiceName, MetricName, AttributesHash, Scale, segment
     ),
     segments AS (
@@ -113,18 +128,21 @@ WITH
     ),
     assigned AS (
         SELECT
-            slo, good, dims, segment, Scale, segment_total, segment_zero, segment_zero_threshold,
-            segment_positive, segment_negative, segment_low, segment_high, segment_missing
+            slo, good, dim_group, threshold, windows, segment, Scale, segment_total, segment_zero,
+            segment_zero_threshold, segment_positive, segment_negative, segment_low,
+            segment_high, segment_missing
         FROM segments
         INNER JOIN matched USING (ServiceName, MetricName, AttributesHash)
-        WHERE NOT has({slos:Array(Tuple(Float64, Array(UInt32), UInt32, UInt32))}[slo].2, segment)
+        WHERE NOT has(excluded, segment)
     ),
     scales AS (
         SELECT
             slo,
-            dims,
+            dim_group,
             window,
             Scale,
+            any(threshold) AS slo_threshold,
+            window = any(windows[1]) AS first_window,
             sum(segment_total) AS total,
             sumIf(segment_total, good = 1) AS good_requests,
             sum(segment_zero) AS zero_count,
@@ -135,21 +153,16 @@ WITH
             max(segment_high) AS high,
             sum(segment_missing) AS missing
         FROM assigned
-        ARRAY JOIN arrayFilter(
-            k -> segment >= {window_first_segment:Array(UInt32)}[k],
-            range({slos:Array(Tuple(Float64, Array(UInt32), UInt32, UInt32))}[slo].3,
-                  {slos:Array(Tuple(Float64, Array(UInt32), UInt32, UInt32))}[slo].3
-                  + {slos:Array(Tuple(Float64, Array(UInt32), UInt32, UInt32))}[slo].4)
-        ) AS window
-        GROUP BY slo, dims, window, Scale
+        ARRAY JOIN arrayFilter(k -> segment >= {window_first_segment:Array(UInt32)}[k], windows) AS window
+        GROUP BY slo, dim_group, window, Scale
     ),
     merged AS (
         SELECT
             slo,
-            dims,
+            dim_group,
             window,
-            {slos:Array(Tuple(Float64, Array(UInt32), UInt32, UInt32))}[slo].1 AS threshold,
-            window = {slos:Array(Tuple(Float64, Array(UInt32), UInt32, UInt32))}[slo].3 AS first_window,
+            any(slo_threshold) AS threshold,
+            any(first_window) AS quantiles_wanted,
             count() AS layouts,
             sum(total) AS window_total,
             sum(good_requests) AS window_good,
@@ -161,7 +174,7 @@ WITH
             if(sum(missing) = 0, min(low), inf) AS merged_low,
             if(sum(missing) = 0, max(high), -inf) AS merged_high
         FROM scales
-        GROUP BY slo, dims, window
+        GROUP BY slo, dim_group, window
     ),
     counted AS (
         SELECT
@@ -173,16 +186,16 @@ WITH
     )
 SELECT
     slo,
-    dims,
+    dim_group,
     window,
     window_total AS total,
     window_good AS good_requests,
     under.1 AS good_latency,
     under.2 AS interpolated,
     layouts,
-    if(first_window,
+    if(quantiles_wanted,
         arrayMap(q -> sloscope_exponential_quantile_v1(q, scale, below_zero, zeros, zero_width,
             buckets.1, buckets.2, merged_low, merged_high), [0.5, 0.95, 0.99]),
         []) AS quantiles
 FROM counted
-ORDER BY slo, dims, window
+ORDER BY slo, dim_group, window

@@ -15,11 +15,14 @@
 -- no excluded range) is low traffic below min_events points; otherwise, without a
 -- slice_target (nan), it is good when the aggregation (avg, min or max) of its values
 -- meets the threshold, with one, when the share of good points reaches it; its ratio is
--- that share. slos are (service, metric, filter group, per attributes, op, threshold,
--- aggregation, slice_s, slice_target, min_events, excluded (start, end) ranges, window
--- starts, slices_end), times in Unix seconds.
+-- that share. The SLOs are columns s_*: service, metric, filter group, per attributes,
+-- op, threshold, aggregation, slice length in seconds, slice_target, min_events,
+-- excluded (start, end) ranges, window starts and the end of the last whole slice, times
+-- in Unix seconds.
 --
--- Parameters: db, targets, read_from, read_to, conditions, groups, slos.
+-- Parameters: db, targets, read_from, read_to, conditions, groups, s_service, s_metric,
+-- s_filter, s_per, s_op, s_threshold, s_aggregation, s_slice, s_target, s_min_events,
+-- s_excluded, s_window_starts, s_end.
 WITH
     points AS (
         SELECT ServiceName, MetricName, cityHash64(Attributes) AS AttributesHash, Attributes, TimeUnix, Value
@@ -67,50 +70,73 @@ WITH
             ) AS group_ok
         FROM series
     ),
+    specs AS (
+        SELECT slo, ServiceName, MetricName, filter_group, per, op, threshold, aggregation,
+            slice_s, slice_target, min_events, excluded, window_starts, slices_end
+        FROM system.one
+        ARRAY JOIN
+            arrayEnumerate({s_service:Array(String)}) AS slo,
+            {s_service:Array(String)} AS ServiceName,
+            {s_metric:Array(String)} AS MetricName,
+            {s_filter:Array(UInt32)} AS filter_group,
+            {s_per:Array(Array(String))} AS per,
+            {s_op:Array(String)} AS op,
+            {s_threshold:Array(Float64)} AS threshold,
+            {s_aggregation:Array(String)} AS aggregation,
+            {s_slice:Array(UInt32)} AS slice_s,
+            {s_target:Array(Float64)} AS slice_target,
+            {s_min_events:Array(UInt64)} AS min_events,
+            {s_excluded:Array(Array(Tuple(UInt32, UInt32)))} AS excluded,
+            {s_window_starts:Array(Array(UInt32))} AS window_starts,
+            {s_end:Array(UInt32)} AS slices_end
+    ),
     matched AS (
         SELECT
-            ServiceName,
-            MetricName,
-            AttributesHash,
-            slo,
-            arrayMap(k -> Attributes[k], {slos:Array(Tuple(String, String, UInt32, Array(String), String, Float64, String, UInt32, Float64, UInt64, Array(Tuple(UInt32, UInt32)), Array(UInt32), UInt32))}[slo].4) AS dims
+            ServiceName, MetricName, AttributesHash, slo, op, threshold, aggregation, slice_s,
+            slice_target, min_events, excluded, window_starts, slices_end,
+            arrayMap(k -> Attributes[k], per) AS dims
         FROM evaluated
-        ARRAY JOIN arrayFilter(
-            j -> {slos:Array(Tuple(String, String, UInt32, Array(String), String, Float64, String, UInt32, Float64, UInt64, Array(Tuple(UInt32, UInt32)), Array(UInt32), UInt32))}[j].1 = ServiceName
-                AND {slos:Array(Tuple(String, String, UInt32, Array(String), String, Float64, String, UInt32, Float64, UInt64, Array(Tuple(UInt32, UInt32)), Array(UInt32), UInt32))}[j].2 = MetricName
-                AND group_ok[{slos:Array(Tuple(String, String, UInt32, Array(String), String, Float64, String, UInt32, Float64, UInt64, Array(Tuple(UInt32, UInt32)), Array(UInt32), UInt32))}[j].3],
-            range(1, length({slos:Array(Tuple(String, String, UInt32, Array(String), String, Float64, String, UInt32, Float64, UInt64, Array(Tuple(UInt32, UInt32)), Array(UInt32), UInt32))}) + 1)
-        ) AS slo
+        INNER JOIN specs USING (ServiceName, MetricName)
+        WHERE group_ok[filter_group]
     ),
     assigned AS (
         SELECT
             slo,
             dims,
-            {slos:Array(Tuple(String, String, UInt32, Array(String), String, Float64, String, UInt32, Float64, UInt64, Array(Tuple(UInt32, UInt32)), Array(UInt32), UInt32))}[slo] AS spec,
-            intDiv(toUnixTimestamp(TimeUnix), spec.8) * spec.8 AS slice,
+            aggregation,
+            op,
+            threshold,
+            slice_target,
+            min_events,
+            window_starts,
+            intDiv(toUnixTimestamp(TimeUnix), slice_s) * slice_s AS slice,
             Value,
             multiIf(
-                spec.5 = 'lt', Value < spec.6,
-                spec.5 = 'le', Value <= spec.6,
-                spec.5 = 'gt', Value > spec.6,
-                Value >= spec.6) AS meets
+                op = 'lt', Value < threshold,
+                op = 'le', Value <= threshold,
+                op = 'gt', Value > threshold,
+                Value >= threshold) AS meets
         FROM points
         INNER JOIN matched USING (ServiceName, MetricName, AttributesHash)
-        WHERE slice + spec.8 <= spec.13
-            AND NOT arrayExists(r -> slice < r.2 AND slice + spec.8 > r.1, spec.11)
+        WHERE slice + slice_s <= slices_end
+            AND NOT arrayExists(r -> slice < r.2 AND slice + slice_s > r.1, excluded)
     ),
     slices AS (
         SELECT
             slo,
             dims,
             slice,
-            {slos:Array(Tuple(String, String, UInt32, Array(String), String, Float64, String, UInt32, Float64, UInt64, Array(Tuple(UInt32, UInt32)), Array(UInt32), UInt32))}[slo] AS s,
+            any(aggregation) AS slice_aggregation,
+            any(op) AS slice_op,
+            any(threshold) AS slice_threshold,
+            any(slice_target) AS target,
+            any(min_events) AS minimum,
+            any(window_starts) AS starts,
             count() AS events,
             countIf(meets) AS good_events,
-            multiIf(
-                s.7 = 'min', min(Value),
-                s.7 = 'max', max(Value),
-                arraySum(arraySort(groupArray(Value))) / count()) AS aggregated
+            min(Value) AS lowest,
+            max(Value) AS highest,
+            arraySum(arraySort(groupArray(Value))) / count() AS average
         FROM assigned
         GROUP BY slo, dims, slice
     ),
@@ -121,16 +147,18 @@ WITH
             slice,
             events,
             good_events,
-            events < greatest(s.10, 1) AS low_traffic,
+            events < greatest(minimum, 1) AS low_traffic,
             good_events / events AS ratio,
-            NOT low_traffic AND if(isNaN(s.9),
+            multiIf(slice_aggregation = 'min', lowest, slice_aggregation = 'max', highest, average)
+                AS aggregated,
+            NOT low_traffic AND if(isNaN(target),
                 multiIf(
-                    s.5 = 'lt', aggregated < s.6,
-                    s.5 = 'le', aggregated <= s.6,
-                    s.5 = 'gt', aggregated > s.6,
-                    aggregated >= s.6),
-                ratio >= s.9) AS good_slice,
-            s.12 AS window_starts
+                    slice_op = 'lt', aggregated < slice_threshold,
+                    slice_op = 'le', aggregated <= slice_threshold,
+                    slice_op = 'gt', aggregated > slice_threshold,
+                    aggregated >= slice_threshold),
+                ratio >= target) AS good_slice,
+            starts AS window_starts
         FROM slices
     )
 SELECT

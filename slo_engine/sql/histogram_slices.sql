@@ -1,8 +1,8 @@
 -- histogram_slices: time-slice counts of explicit-bucket histogram SLOs, per SLO,
 -- dimension values and window.
 --
--- Returns one row per (slo, dims, window) that had a slice with events: slo (1-based
--- index into slos), dims, window (1-based index into the SLO's window starts),
+-- Returns one row per (slo, dim_group, window) that had a slice with events: slo (1-based
+-- index into the s_* columns), dim_group (as m_group numbers them), window (1-based index into the SLO's window starts),
 -- slice_count (slices with events), low_traffic_count (those with fewer than
 -- min_events), good_slice_count, ratio_sum (the sum of the per-slice ratios of the
 -- slices that are not low traffic, added in sorted order so that it does not depend on
@@ -13,42 +13,93 @@
 -- only slices that lie wholly before slices_end and touch no excluded range count, and a
 -- window holds the slices that start at or after its start. Per slice: availability
 -- counts the requests of series the good filter accepts; latency the requests at or
--- under the threshold (sloscope_histogram_count_le_v1 per bucket layout); a slice is good
--- when its ratio reaches slice_target. percentile: a slice is good when its q-quantile
--- (sloscope_histogram_quantile_v1 on the merged buckets) is at or under the threshold.
+-- under the threshold (the rule of sloscope_histogram_count_le_v1, applied per bucket
+-- layout to sums taken per minute: the bucket holding the threshold, the requests below
+-- and inside it); a slice is good when its ratio reaches slice_target. percentile: a
+-- slice is good when its q-quantile (Prometheus' rule, clamped by min/max) is at or
+-- under the threshold, which is when the count at or under the threshold reaches
+-- q * requests, or, without a known maximum, when the threshold is at or above the last
+-- finite bound; with several layouts in one slice, each layout is counted on its own.
 -- Minutes come from slo_histogram_1m, or with use_raw = 1 from otel_metrics_histogram.
--- matched and hashes are as in histogram_windows.sql. slos are (kind, threshold, q,
--- slice_s, slice_target, min_events, excluded (start, end) ranges in Unix seconds,
--- window starts in Unix seconds, slices_end in Unix seconds).
+-- Series (m_*, series) are as in histogram_windows.sql; bucket_series are those a latency
+-- or percentile SLO reads (the others need their counts only). The SLOs are columns s_*: kind
+-- (availability, latency, percentile), threshold, q, slice length in seconds,
+-- slice_target, min_events, excluded (start, end) ranges, window starts and the end of
+-- the last whole slice, times in Unix seconds.
 --
--- Parameters: db, targets, hashes, matched, use_raw, read_from, read_to, slos.
+-- Parameters: db, series, bucket_series, m_slo, m_service, m_metric, m_hash, m_good, m_group,
+-- use_raw, read_from, read_to, s_kind, s_threshold, s_q, s_slice, s_target,
+-- s_min_events, s_excluded, s_window_starts, s_end.
 WITH
+    specs AS (
+        SELECT slo, kind, threshold, q, slice_s, slice_target, min_events, excluded,
+            window_starts, slices_end
+        FROM system.one
+        ARRAY JOIN
+            arrayEnumerate({s_kind:Array(String)}) AS slo,
+            {s_kind:Array(String)} AS kind,
+            {s_threshold:Array(Float64)} AS threshold,
+            {s_q:Array(Float64)} AS q,
+            {s_slice:Array(UInt32)} AS slice_s,
+            {s_target:Array(Float64)} AS slice_target,
+            {s_min_events:Array(UInt64)} AS min_events,
+            {s_excluded:Array(Array(Tuple(UInt32, UInt32)))} AS excluded,
+            {s_window_starts:Array(Array(UInt32))} AS window_starts,
+            {s_end:Array(UInt32)} AS slices_end
+    ),
     matched AS (
-        SELECT m.1 AS slo, m.2 AS ServiceName, m.3 AS MetricName, m.4 AS AttributesHash,
-            m.5 AS good, m.6 AS dims
+        SELECT *
         FROM (
-            SELECT arrayJoin({matched:Array(Tuple(UInt32, String, String, UInt64, UInt8, Array(String)))}) AS m
-        )
+            SELECT slo, ServiceName, MetricName, AttributesHash, good, dim_group
+        FROM system.one
+        ARRAY JOIN
+            {m_slo:Array(UInt32)} AS slo,
+            {m_service:Array(String)} AS ServiceName,
+            {m_metric:Array(String)} AS MetricName,
+            {m_hash:Array(UInt64)} AS AttributesHash,
+            {m_good:Array(UInt8)} AS good,
+            {m_group:Array(UInt32)} AS dim_group
+        ) AS series
+        INNER JOIN specs USING (slo)
     ),
     minutes AS (
+        -- Rows as stored, not grouped: everything below sums over rows, so rows of one
+        -- minute that a merge has not combined yet add up the same.
         SELECT
             ServiceName,
             MetricName,
             AttributesHash,
             BoundsHash,
             TimeUnix AS minute,
-            any(ExplicitBounds) AS bounds,
-            sum(Count) AS total,
-            sumForEachMerge(BucketCounts) AS buckets,
-            min(Min) AS low,
-            max(Max) AS high,
-            sum(MinMaxMissing) AS missing
+            ExplicitBounds AS bounds,
+            Count AS total,
+            finalizeAggregation(BucketCounts) AS buckets,
+            Min AS low,
+            Max AS high,
+            MinMaxMissing AS missing
         FROM {db:Identifier}.slo_histogram_1m
         WHERE {use_raw:UInt8} = 0
-            AND (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
-            AND AttributesHash IN {hashes:Array(UInt64)}
+            AND (ServiceName, MetricName, AttributesHash) IN {bucket_series:Array(Tuple(String, String, UInt64))}
             AND TimeUnix >= {read_from:DateTime} AND TimeUnix < {read_to:DateTime}
-        GROUP BY ServiceName, MetricName, AttributesHash, BoundsHash, minute
+        UNION ALL
+        -- Series only availability SLOs read: their counts, without the bucket states.
+        SELECT
+            ServiceName,
+            MetricName,
+            AttributesHash,
+            BoundsHash,
+            TimeUnix AS minute,
+            ExplicitBounds AS bounds,
+            Count AS total,
+            [] AS buckets,
+            Min AS low,
+            Max AS high,
+            MinMaxMissing AS missing
+        FROM {db:Identifier}.slo_histogram_1m
+        WHERE {use_raw:UInt8} = 0
+            AND (ServiceName, MetricName, AttributesHash) IN {series:Array(Tuple(String, String, UInt64))}
+            AND (ServiceName, MetricName, AttributesHash) NOT IN {bucket_series:Array(Tuple(String, String, UInt64))}
+            AND TimeUnix >= {read_from:DateTime} AND TimeUnix < {read_to:DateTime}
         UNION ALL
         SELECT
             ServiceName,
@@ -56,96 +107,91 @@ WITH
             cityHash64(Attributes) AS AttributesHash,
             BoundsHash,
             toStartOfMinute(TimeUnix) AS minute,
-            any(ExplicitBounds) AS bounds,
-            sum(Count) AS total,
-            sumForEach(BucketCounts) AS buckets,
-            min(if(HasMin, Min, inf)) AS low,
-            max(if(HasMax, Max, -inf)) AS high,
-            countIf(NOT (HasMin AND HasMax) AND Count > 0) AS missing
+            ExplicitBounds AS bounds,
+            Count AS total,
+            BucketCounts AS buckets,
+            if(HasMin, Min, inf) AS low,
+            if(HasMax, Max, -inf) AS high,
+            toUInt64(NOT (HasMin AND HasMax) AND Count > 0) AS missing
         FROM {db:Identifier}.otel_metrics_histogram
         WHERE {use_raw:UInt8} = 1
-            AND (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
             AND TimeUnix >= {read_from:DateTime} AND TimeUnix < {read_to:DateTime}
             AND bitAnd(Flags, 1) = 0
             AND AggregationTemporality = 1
-            AND cityHash64(Attributes) IN {hashes:Array(UInt64)}
-        GROUP BY ServiceName, MetricName, AttributesHash, BoundsHash, minute
+            AND (ServiceName, MetricName, cityHash64(Attributes)) IN {series:Array(Tuple(String, String, UInt64))}
     ),
     assigned AS (
         SELECT
-            slo,
-            dims,
-            good,
-            {slos:Array(Tuple(String, Float64, Float64, UInt32, Float64, UInt64, Array(Tuple(UInt32, UInt32)), Array(UInt32), UInt32))}[slo] AS spec,
-            intDiv(toUnixTimestamp(minute), spec.4) * spec.4 AS slice,
-            BoundsHash,
-            bounds,
-            total,
-            buckets,
-            low,
-            high,
-            missing
+            slo, dim_group, good, kind, threshold, q, slice_target, min_events, window_starts,
+            intDiv(toUnixTimestamp(minute), slice_s) * slice_s AS slice,
+            BoundsHash, total, low, high, missing,
+            length(bounds) AS bound_count,
+            if(kind = 'availability', 1, arrayFirstIndex(b -> b >= threshold, arrayPushBack(bounds, inf)))
+                AS k,
+            arraySum(arraySlice(buckets, 1, k - 1)) AS below,
+            buckets[k] AS inside,
+            bounds[k - 1] AS low_bound,
+            bounds[k] AS high_bound,
+            bounds[-1] AS last_bound
         FROM minutes
         INNER JOIN matched USING (ServiceName, MetricName, AttributesHash)
-        WHERE slice + spec.4 <= spec.9
-            AND NOT arrayExists(r -> slice < r.2 AND slice + spec.4 > r.1, spec.7)
+        WHERE slice + slice_s <= slices_end
+            AND NOT arrayExists(r -> slice < r.2 AND slice + slice_s > r.1, excluded)
     ),
     layouts AS (
         SELECT
             slo,
-            dims,
+            dim_group,
             slice,
-            {slos:Array(Tuple(String, Float64, Float64, UInt32, Float64, UInt64, Array(Tuple(UInt32, UInt32)), Array(UInt32), UInt32))}[slo] AS slo_spec,
-            any(bounds) AS layout_bounds,
             sum(total) AS layout_total,
             sumIf(total, good = 1) AS layout_good,
-            if(slo_spec.1 = 'availability', [], sumForEach(buckets)) AS layout_buckets,
-            if(sum(missing) = 0, min(low), inf) AS layout_low,
             if(sum(missing) = 0, max(high), -inf) AS layout_high,
-            sum(missing) AS layout_missing
+            sum(missing) AS layout_missing,
+            any(last_bound) AS layout_last_bound,
+            if(any(kind) = 'availability', 0.,
+                sloscope_histogram_split_v1(any(threshold), sum(below), sum(inside), layout_total,
+                    any(k), any(bound_count), any(low_bound), any(high_bound),
+                    if(layout_missing = 0, min(low), inf), layout_high).1) AS layout_under
         FROM assigned
-        GROUP BY slo, dims, slice, BoundsHash
+        GROUP BY slo, dim_group, slice, BoundsHash
     ),
     slices AS (
         SELECT
             slo,
-            dims,
+            dim_group,
             slice,
-            {slos:Array(Tuple(String, Float64, Float64, UInt32, Float64, UInt64, Array(Tuple(UInt32, UInt32)), Array(UInt32), UInt32))}[slo] AS s,
             sum(layout_total) AS events,
-            multiIf(
-                s.1 = 'availability', toFloat64(sum(layout_good)),
-                s.1 = 'latency',
-                    sum(sloscope_histogram_count_le_v1(s.2, layout_bounds, layout_buckets, layout_low, layout_high).1),
-                0.) AS good_events,
-            if(s.1 = 'percentile',
-                sloscope_shared_quantile_v1(
-                    s.3,
-                    groupArray(layout_bounds),
-                    groupArray(layout_buckets),
-                    if(sum(layout_missing) = 0, min(layout_low), inf),
-                    if(sum(layout_missing) = 0, max(layout_high), -inf)).1,
-                nan) AS quantile
+            sum(layout_good) AS good_requests,
+            sum(layout_under) AS under,
+            max(layout_last_bound) AS last_bound,
+            sum(layout_missing) = 0 AS extremes_known
         FROM layouts
-        GROUP BY slo, dims, slice
+        GROUP BY slo, dim_group, slice
     ),
-    judged AS (
+    verdicts AS (
         SELECT
             slo,
-            dims,
+            dim_group,
             slice,
+            window_starts,
             events,
-            good_events,
-            events < greatest(s.6, 1) AS low_traffic,
-            if(s.1 = 'percentile', toFloat64(quantile <= s.2), good_events / events) AS ratio,
-            NOT low_traffic AND if(s.1 = 'percentile', quantile <= s.2, ratio >= s.5) AS good_slice,
-            s.8 AS window_starts
+            multiIf(kind = 'availability', toFloat64(good_requests), under) AS good_events,
+            events < greatest(min_events, 1) AS low_traffic,
+            -- p_q <= threshold exactly when the count at or under the threshold reaches the
+            -- rank q * events (the interpolation is monotonic), except that, without a known
+            -- maximum, a rank in the +Inf bucket gives the last finite bound (Prometheus).
+            under >= q * events OR (NOT extremes_known AND threshold >= last_bound)
+                AS percentile_met,
+            if(kind = 'percentile', toFloat64(percentile_met), good_events / events) AS ratio,
+            NOT low_traffic AND if(kind = 'percentile', percentile_met, ratio >= slice_target)
+                AS good_slice
         FROM slices
+        INNER JOIN specs USING (slo)
         WHERE events > 0
     )
 SELECT
     slo,
-    dims,
+    dim_group,
     window,
     count() AS slice_count,
     countIf(low_traffic) AS low_traffic_count,
@@ -153,7 +199,7 @@ SELECT
     arraySum(arraySort(groupArrayIf(ratio, NOT low_traffic))) AS ratio_sum,
     sum(events) AS event_count,
     arraySum(arraySort(groupArray(toFloat64(good_events)))) AS good_event_count
-FROM judged
+FROM verdicts
 ARRAY JOIN arrayFilter(k -> slice >= window_starts[k], range(1, length(window_starts) + 1)) AS window
-GROUP BY slo, dims, window
-ORDER BY slo, dims, window
+GROUP BY slo, dim_group, window
+ORDER BY slo, dim_group, window

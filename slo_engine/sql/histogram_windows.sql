@@ -1,31 +1,51 @@
 -- histogram_windows: request counts, latency counts and percentiles of explicit-bucket
 -- histogram SLOs, per SLO, dimension values and window, in one pass for many SLOs.
 --
--- Returns one row per (slo, dims, window): slo (1-based index into slos), dims (values of
--- the SLO's `per` attributes), window (1-based index into window_first_segment), total
+-- Returns one row per (slo, dim_group, window): slo (1-based index into the s_* columns),
+-- dim_group (the SLO's series with the same `per` values, as m_group numbers them), window (1-based index into window_first_segment), total
 -- (requests), good_requests (those of series the SLO's good filter accepts),
 -- good_latency and interpolated (requests at or under the SLO's threshold; 1 when a
 -- bucket had to be split), layouts (bucket layouts merged), quantiles: p50, p95, p99 as
 -- (value, error) tuples, for each SLO's first window only (empty for the others).
 --
--- matched lists each SLO's series, (slo, service, metric, attributes hash, good, dims)
--- as series.sql returns them; hashes are their distinct attribute hashes. Time is cut
+-- m_* list each SLO's series (slo, service, metric, attributes hash, good, and the
+-- dimension group: one id per SLO and values of its `per` attributes); series are their distinct (service, metric, attributes hash). Time is cut
 -- into segments (elementary ranges between every window start, exclusion edge and the
 -- evaluation instant; seg_starts in order): whole hours come from slo_histogram_1h
 -- (hour_keys), other minutes from slo_histogram_1m (edge_minutes), and, for the raw path,
 -- every row of otel_metrics_histogram from raw_from to raw_to (the other two lists empty).
 -- A window is the segments from window_first_segment on, less the SLO's excluded
--- segments. slos are (threshold or nan, excluded segments, first window, window count).
+-- segments. The SLOs are columns s_*: threshold (nan for none), excluded segments, first
+-- window and window count.
 --
--- Parameters: db, targets, hashes, matched, seg_starts, hour_keys, edge_minutes,
--- raw_from, raw_to, slos, window_first_segment.
+-- Parameters: db, series, m_slo, m_service, m_metric, m_hash, m_good, m_group,
+-- seg_starts, hour_keys, edge_minutes, raw_from, raw_to, s_threshold, s_excluded,
+-- s_first_window, s_window_count, window_first_segment.
 WITH
+    specs AS (
+        SELECT slo, threshold, excluded, range(first_window, first_window + window_count) AS windows
+        FROM system.one
+        ARRAY JOIN
+            arrayEnumerate({s_threshold:Array(Float64)}) AS slo,
+            {s_threshold:Array(Float64)} AS threshold,
+            {s_excluded:Array(Array(UInt32))} AS excluded,
+            {s_first_window:Array(UInt32)} AS first_window,
+            {s_window_count:Array(UInt32)} AS window_count
+    ),
     matched AS (
-        SELECT m.1 AS slo, m.2 AS ServiceName, m.3 AS MetricName, m.4 AS AttributesHash,
-            m.5 AS good, m.6 AS dims
+        SELECT slo, ServiceName, MetricName, AttributesHash, good, dim_group, threshold, excluded, windows
         FROM (
-            SELECT arrayJoin({matched:Array(Tuple(UInt32, String, String, UInt64, UInt8, Array(String)))}) AS m
-        )
+            SELECT slo, ServiceName, MetricName, AttributesHash, good, dim_group
+        FROM system.one
+        ARRAY JOIN
+            {m_slo:Array(UInt32)} AS slo,
+            {m_service:Array(String)} AS ServiceName,
+            {m_metric:Array(String)} AS MetricName,
+            {m_hash:Array(UInt64)} AS AttributesHash,
+            {m_good:Array(UInt8)} AS good,
+            {m_group:Array(UInt32)} AS dim_group
+        ) AS series
+        INNER JOIN specs USING (slo)
     ),
     hourly AS (
         SELECT
@@ -41,9 +61,8 @@ WITH
             max(Max) AS high,
             sum(MinMaxMissing) AS missing
         FROM {db:Identifier}.slo_histogram_1h
-        WHERE (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
-            AND TimeUnix IN {hour_keys:Array(DateTime)}
-            AND AttributesHash IN {hashes:Array(UInt64)}
+        WHERE TimeUnix IN {hour_keys:Array(DateTime)}
+            AND (ServiceName, MetricName, AttributesHash) IN {series:Array(Tuple(String, String, UInt64))}
         GROUP BY ServiceName, MetricName, AttributesHash, BoundsHash, segment
     ),
     minutes AS (
@@ -60,8 +79,7 @@ WITH
             max(Max) AS high,
             sum(MinMaxMissing) AS missing
         FROM {db:Identifier}.slo_histogram_1m
-        WHERE (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
-            AND AttributesHash IN {hashes:Array(UInt64)}
+        WHERE (ServiceName, MetricName, AttributesHash) IN {series:Array(Tuple(String, String, UInt64))}
             AND TimeUnix IN {edge_minutes:Array(DateTime)}
         GROUP BY ServiceName, MetricName, AttributesHash, BoundsHash, segment
     ),
@@ -79,11 +97,10 @@ WITH
             max(if(HasMax, Max, -inf)) AS high,
             countIf(NOT (HasMin AND HasMax) AND Count > 0) AS missing
         FROM {db:Identifier}.otel_metrics_histogram
-        WHERE (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
-            AND TimeUnix >= {raw_from:DateTime} AND TimeUnix < {raw_to:DateTime}
+        WHERE TimeUnix >= {raw_from:DateTime} AND TimeUnix < {raw_to:DateTime}
             AND bitAnd(Flags, 1) = 0
             AND AggregationTemporality = 1
-            AND cityHash64(Attributes) IN {hashes:Array(UInt64)}
+            AND (ServiceName, MetricName, cityHash64(Attributes)) IN {series:Array(Tuple(String, String, UInt64))}
         GROUP BY ServiceName, MetricName, AttributesHash, BoundsHash, segment
     ),
     segments AS (
@@ -104,18 +121,20 @@ WITH
     ),
     assigned AS (
         SELECT
-            slo, good, dims, segment, BoundsHash, segment_bounds, segment_total,
-            segment_buckets, segment_low, segment_high, segment_missing
+            slo, good, dim_group, threshold, windows, segment, BoundsHash, segment_bounds,
+            segment_total, segment_buckets, segment_low, segment_high, segment_missing
         FROM segments
         INNER JOIN matched USING (ServiceName, MetricName, AttributesHash)
-        WHERE NOT has({slos:Array(Tuple(Float64, Array(UInt32), UInt32, UInt32))}[slo].2, segment)
+        WHERE NOT has(excluded, segment)
     ),
     layouts AS (
         SELECT
             slo,
-            dims,
+            dim_group,
             window,
             BoundsHash,
+            any(threshold) AS slo_threshold,
+            window = any(windows[1]) AS first_window,
             any(segment_bounds) AS bounds,
             sum(segment_total) AS total,
             sumIf(segment_total, good = 1) AS good_requests,
@@ -124,29 +143,23 @@ WITH
             max(segment_high) AS high,
             sum(segment_missing) AS missing
         FROM assigned
-        ARRAY JOIN arrayFilter(
-            k -> segment >= {window_first_segment:Array(UInt32)}[k],
-            range({slos:Array(Tuple(Float64, Array(UInt32), UInt32, UInt32))}[slo].3,
-                  {slos:Array(Tuple(Float64, Array(UInt32), UInt32, UInt32))}[slo].3
-                  + {slos:Array(Tuple(Float64, Array(UInt32), UInt32, UInt32))}[slo].4)
-        ) AS window
-        GROUP BY slo, dims, window, BoundsHash
+        ARRAY JOIN arrayFilter(k -> segment >= {window_first_segment:Array(UInt32)}[k], windows) AS window
+        GROUP BY slo, dim_group, window, BoundsHash
     ),
     counted AS (
         SELECT
             *,
-            {slos:Array(Tuple(Float64, Array(UInt32), UInt32, UInt32))}[slo].1 AS threshold,
-            if(isNaN(threshold), (0., 0),
-                sloscope_histogram_count_le_v1(threshold, bounds, buckets,
+            if(isNaN(slo_threshold), (0., 0),
+                sloscope_histogram_count_le_v1(slo_threshold, bounds, buckets,
                     if(missing = 0, low, inf), if(missing = 0, high, -inf))) AS under
         FROM layouts
     ),
     merged AS (
         SELECT
             slo,
-            dims,
+            dim_group,
             window,
-            window = {slos:Array(Tuple(Float64, Array(UInt32), UInt32, UInt32))}[slo].3 AS first_window,
+            any(first_window) AS quantiles_wanted,
             count() AS layouts,
             sum(total) AS window_total,
             sum(good_requests) AS window_good,
@@ -157,7 +170,7 @@ WITH
             if(sum(missing) = 0, min(low), inf) AS merged_low,
             if(sum(missing) = 0, max(high), -inf) AS merged_high
         FROM counted
-        GROUP BY slo, dims, window
+        GROUP BY slo, dim_group, window
     ),
     shared AS (
         SELECT
@@ -168,16 +181,16 @@ WITH
     )
 SELECT
     slo,
-    dims,
+    dim_group,
     window,
     window_total AS total,
     window_good AS good_requests,
     good_latency,
     interpolated,
     layouts,
-    if(first_window,
+    if(quantiles_wanted,
         arrayMap(q -> sloscope_histogram_quantile_v1(q, shared_bounds, shared_counts, merged_low, merged_high),
             [0.5, 0.95, 0.99]),
         []) AS quantiles
 FROM shared
-ORDER BY slo, dims, window
+ORDER BY slo, dim_group, window

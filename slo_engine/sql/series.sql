@@ -9,11 +9,12 @@
 -- Series are those with data in the hourly rollups from first_hour to last_hour, or, with
 -- use_raw = 1, in the raw tables from raw_from to raw_to. conditions are
 -- (attribute, op, values, number) tuples; groups are (first condition, count, negate):
--- a group holds when all its conditions do (or, negated, when not all do). slos are
--- (source, service, metric, filter group, good group or 0, per attributes).
+-- a group holds when all its conditions do (or, negated, when not all do). The SLOs are
+-- columns s_*: source, service, metric, filter group, good group (0 for none) and the
+-- per attributes.
 --
 -- Parameters: db, targets, use_raw, first_hour, last_hour, raw_from, raw_to, conditions,
--- groups, slos.
+-- groups, s_source, s_service, s_metric, s_filter, s_good, s_per.
 WITH
     series AS (
         SELECT
@@ -94,21 +95,27 @@ WITH
                 {groups:Array(Tuple(UInt32, UInt32, UInt8))}
             ) AS group_ok
         FROM series
+    ),
+    specs AS (
+        SELECT slo, Source, ServiceName, MetricName, filter_group, good_group, per
+        FROM system.one
+        ARRAY JOIN
+            arrayEnumerate({s_source:Array(String)}) AS slo,
+            {s_source:Array(String)} AS Source,
+            {s_service:Array(String)} AS ServiceName,
+            {s_metric:Array(String)} AS MetricName,
+            {s_filter:Array(UInt32)} AS filter_group,
+            {s_good:Array(UInt32)} AS good_group,
+            {s_per:Array(Array(String))} AS per
     )
 SELECT
     slo,
     ServiceName,
     MetricName,
     AttributesHash,
-    toUInt8({slos:Array(Tuple(String, String, String, UInt32, UInt32, Array(String)))}[slo].5 = 0
-        OR group_ok[{slos:Array(Tuple(String, String, String, UInt32, UInt32, Array(String)))}[slo].5]) AS good,
-    arrayMap(k -> SeriesAttributes[k], {slos:Array(Tuple(String, String, String, UInt32, UInt32, Array(String)))}[slo].6) AS dims
+    toUInt8(good_group = 0 OR group_ok[good_group]) AS good,
+    arrayMap(k -> SeriesAttributes[k], per) AS dims
 FROM evaluated
-ARRAY JOIN arrayFilter(
-    j -> {slos:Array(Tuple(String, String, String, UInt32, UInt32, Array(String)))}[j].1 = Source
-        AND {slos:Array(Tuple(String, String, String, UInt32, UInt32, Array(String)))}[j].2 = ServiceName
-        AND {slos:Array(Tuple(String, String, String, UInt32, UInt32, Array(String)))}[j].3 = MetricName
-        AND group_ok[{slos:Array(Tuple(String, String, String, UInt32, UInt32, Array(String)))}[j].4],
-    range(1, length({slos:Array(Tuple(String, String, String, UInt32, UInt32, Array(String)))}) + 1)
-) AS slo
+INNER JOIN specs USING (Source, ServiceName, MetricName)
+WHERE group_ok[filter_group]
 ORDER BY slo, ServiceName, MetricName, AttributesHash
