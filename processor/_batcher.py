@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from processor._pipeline import BatchRequest, FlushResult, Pipeline
-from processor._types import MetricType
+from processor._points import PointCounts
 from processor.errors import Overloaded, ProcessorError, QueryFailed, StoreUnavailable
 
 logger = logging.getLogger(__name__)
@@ -97,16 +97,16 @@ class Batcher:
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="sloscope-batcher")
 
-    async def submit(self, payload: bytes, points: Mapping[MetricType, int]) -> Outcome:
+    async def submit(self, payload: bytes, points: PointCounts) -> Outcome:
         """Queue one request's bytes and wait until its batch is written."""
-        total = sum(points.values())
+        total = points.total
         if self._closing:
             raise Overloaded("the processor is shutting down")
         if self.queued_points + total > self._options.queue_points and self.queued_points > 0:
             raise Overloaded(f"ingest queue full ({self.queued_points} points waiting)")
         self._next_seq += 1
         waiting = _Waiting(
-            BatchRequest(self._next_seq, payload, dict(points)),
+            BatchRequest(self._next_seq, payload, points.points, points.converted),
             asyncio.get_running_loop().create_future(),
             time.monotonic(),
         )

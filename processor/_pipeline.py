@@ -76,11 +76,13 @@ class Limits:
 
 @dataclass(frozen=True, slots=True)
 class BatchRequest:
-    """One accepted OTLP request waiting in a batch: its bytes and its points per type."""
+    """One accepted OTLP request waiting in a batch: its bytes, its points per type, and
+    the types it has cumulative streams of that the write converts to deltas."""
 
     seq: int
     payload: bytes
     points: Mapping[MetricType, int]
+    converted: frozenset[MetricType] = frozenset()
 
     @property
     def total_points(self) -> int:
@@ -129,7 +131,11 @@ class Pipeline:
         result.bytes = _write_envelopes(path, requests)
         try:
             for metric_type in present:
-                self._flush_type(metric_type, token, path, result)
+                converted = any(metric_type in request.converted for request in requests)
+                points = sum(request.points.get(metric_type, 0) for request in requests)
+                self._flush_type(
+                    metric_type, token, path, result, points=points, converted=converted
+                )
         finally:
             path.unlink(missing_ok=True)
         rows = self._store.query(_sql.statement("overflowing"), {"counts": SERIES_COUNTS_TABLE})
@@ -137,8 +143,17 @@ class Pipeline:
         return result
 
     def _flush_type(
-        self, metric_type: MetricType, token: str, path: Path, result: FlushResult
+        self,
+        metric_type: MetricType,
+        token: str,
+        path: Path,
+        result: FlushResult,
+        *,
+        points: int,
+        converted: bool,
     ) -> None:
+        # Staging keeps its rows until the next flush of its type: emptying it first is
+        # enough, and also clears what a failed attempt left.
         staging = staging_table(metric_type)
         self._truncate(metric_type)
         self._store.command(
@@ -152,11 +167,18 @@ class Pipeline:
                 "max_attribute_bytes": self._limits.max_attribute_bytes,
             },
         )
-        for seq, reason, points in self._store.query(
+        rejected = 0
+        for seq, reason, count in self._store.query(
             _sql.statement("rejections"), {"staging": staging}
         ):
-            result.rejected.setdefault(seq, Counter())[reason] += points
-        rounds = self._store.query(_sql.statement("rounds"), {"staging": staging})[0][0] or 0
+            result.rejected.setdefault(seq, Counter())[reason] += count
+            rejected += count
+        if rejected == points:
+            rounds = 0
+        elif not converted:
+            rounds = 1  # delta points all go in the first round
+        else:
+            rounds = self._store.query(_sql.statement("rounds"), {"staging": staging})[0][0] or 0
         for round_number in range(1, rounds + 1):
             self._store.command(
                 _sql.statement(f"write_{metric_type.value}"),
@@ -173,7 +195,6 @@ class Pipeline:
                     "deduplicate_blocks_in_dependent_materialized_views": 1,
                 },
             )
-        self._truncate(metric_type)
 
     def _truncate(self, metric_type: MetricType) -> None:
         self._store.command(

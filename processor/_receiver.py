@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,8 +34,8 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
 
 from processor._batcher import Batcher, BatchOptions, FlushReport
 from processor._pipeline import Limits, Pipeline
+from processor._points import count_points
 from processor._self_metrics import SelfMetrics
-from processor._types import MetricType
 from processor.errors import Overloaded, ProcessorError, QueryFailed, StoreUnavailable
 from processor.store import Store
 
@@ -153,7 +152,7 @@ class Receiver:
                 grpc.StatusCode.INVALID_ARGUMENT,
                 "request is not a valid ExportMetricsServiceRequest",
             )
-        total = sum(points.values())
+        total = points.total
         if total == 0:
             return _EMPTY_RESPONSE
         assert self._batcher is not None
@@ -234,18 +233,6 @@ class Receiver:
             self._batcher.queued_points, self._options.batch.queue_points
         )
         await self._batcher.submit(request.SerializeToString(), count_points(request))
-
-
-def count_points(request: ExportMetricsServiceRequest) -> dict[MetricType, int]:
-    """Data points per metric type; touches each metric once, never each point."""
-    counts: Counter[str] = Counter()
-    for resource_metrics in request.resource_metrics:
-        for scope_metrics in resource_metrics.scope_metrics:
-            for metric in scope_metrics.metrics:
-                kind = metric.WhichOneof("data")
-                if kind is not None:
-                    counts[kind] += len(getattr(metric, kind).data_points)
-    return {MetricType(kind): count for kind, count in counts.items() if count}
 
 
 def rejection_message(reasons: Mapping[str, int]) -> str:
