@@ -15,6 +15,7 @@ safe) until ``retry_deadline_s``; then its requests fail with ``StoreUnavailable
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import logging
 import time
@@ -77,7 +78,7 @@ class Batcher:
         self._pipeline = pipeline
         self._options = options
         self._on_flush = on_flush
-        self._pending: list[_Waiting] = []
+        self._pending: collections.deque[_Waiting] = collections.deque()
         self._pending_points = 0
         self._in_flight_points = 0
         self._next_seq = 0
@@ -174,7 +175,7 @@ class Batcher:
             not batch
             or points + self._pending[0].request.total_points <= self._options.batch_points
         ):
-            waiting = self._pending.pop(0)
+            waiting = self._pending.popleft()
             points += waiting.request.total_points
             batch.append(waiting)
         self._pending_points -= points
