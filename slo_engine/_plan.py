@@ -2,11 +2,11 @@
 
 Every window start, exclusion edge and the evaluation instant is a boundary; between
 two boundaries lies a segment, which is wholly in or wholly out of any window or
-exclusion. A segment's whole hours are read from the hourly rollup and its other
-minutes (the edges) from the minute rollup; with rollups off every minute is read from
-the raw table. All boundaries are whole minutes, so each minute and each hour belongs to
-exactly one segment, and SQL finds a row's segment by counting the segment starts at or
-before it.
+exclusion. A segment's whole hours (those no boundary falls inside) are read from the
+hourly rollup and its other minutes (the edges) from the minute rollup; with rollups off
+every minute is read from the raw table. All boundaries are whole minutes, so each minute
+and each hour belongs to exactly one segment, and SQL finds a row's segment by counting
+the segment starts at or before it.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ HOUR = timedelta(hours=1)
 
 @dataclass(frozen=True, slots=True)
 class SegmentPlan:
-    """Segments in order; ``hour_keys`` and ``edge_minutes`` to read from the rollups
-    (both empty when ``raw``: every row of the segments is read from the raw table)."""
+    """Segments in order and the ``edge_minutes`` to read from the minute rollup (the
+    others are whole hours of the hourly rollup); none when ``raw``: every row of the
+    segments is read from the raw table."""
 
     segments: tuple[Range, ...]
-    hour_keys: tuple[datetime, ...] = ()
     edge_minutes: tuple[datetime, ...] = ()
     raw: bool = False
 
@@ -69,14 +69,11 @@ def plan(boundaries: Sequence[datetime], *, use_rollups: bool = True) -> Segment
     segments = tuple(Range(a, b) for a, b in itertools.pairwise(points))
     if not use_rollups:
         return SegmentPlan(segments, raw=True)
-    hour_keys: list[datetime] = []
     edge_minutes: list[datetime] = []
     for segment in segments:
         first_hour, last_hour = _ceil_hour(segment.start), _floor_hour(segment.end)
         if first_hour < last_hour:
-            hours = int((last_hour - first_hour) / HOUR)
-            hour_keys += [first_hour + HOUR * i for i in range(hours)]
             edge_minutes += _minutes(segment.start, first_hour) + _minutes(last_hour, segment.end)
         else:
             edge_minutes += _minutes(segment.start, segment.end)
-    return SegmentPlan(segments, tuple(hour_keys), tuple(edge_minutes))
+    return SegmentPlan(segments, tuple(edge_minutes))

@@ -114,13 +114,12 @@ def match_series(
 
 def _matched_columns(matched: Sequence[Sequence[MatchedRow]]) -> dict[str, list[Any]]:
     """The series of the SLOs given, numbered in that order, as the ``m_*`` columns (slo,
-    service, metric, attributes hash, good, dimension group) and the distinct ``series``
-    (service, metric, attributes hash) to read. A dimension group numbers one SLO's
-    ``per`` values, so SQL groups by an integer; ``dimension_groups`` maps them back."""
+    service, metric, attributes hash, good, dimension group). A dimension group numbers
+    one SLO's ``per`` values, so SQL groups by an integer; ``dimension_groups`` maps them
+    back."""
     rows = [(i, *row[1:]) for i, found in enumerate(matched, start=1) for row in found]
     index = {key: n for n, key in enumerate(dimension_groups(matched), start=1)}
     return {
-        "series": sorted({(row[1], row[2], row[3]) for row in rows}),
         "m_slo": [row[0] for row in rows],
         "m_service": [row[1] for row in rows],
         "m_metric": [row[2] for row in rows],
@@ -206,9 +205,9 @@ def window_parameters(
         window_first += [segments.first_segment(r.start) for r in chosen.values()]
     first = segments.segments[0].start if segments.segments else end
     return {
+        "use_raw": 1 if segments.raw else 0,
         **_matched_columns(matched),
         "seg_starts": [s.start for s in segments.segments],
-        "hour_keys": list(segments.hour_keys),
         "edge_minutes": list(segments.edge_minutes),
         "raw_from": first if segments.raw else end,
         "raw_to": end,
@@ -268,8 +267,10 @@ def slice_parameters(
         if context.slo.sli.kind is not SliKind.AVAILABILITY
         for row in rows
     }
+    series = {(row[1], row[2], row[3]) for rows in matched for row in rows}
     return {
         **_matched_columns(matched),
+        "series": sorted(series),
         "bucket_series": sorted(buckets_needed),
         "use_raw": 0 if use_rollups else 1,
         "read_from": min(g.read_from for g in grids),

@@ -27,8 +27,6 @@ from slo_engine._status_model import (
 from slo_engine._timeslices import SliceCounts, outcome
 from slo_engine._windows import describe, floor_minute
 
-__all__ = ["contexts", "status"]
-
 
 def status(
     store: Queryable, slo_set: SloSet, as_of: datetime, *, use_rollups: bool = True

@@ -9,12 +9,12 @@
 -- i >> (scale - smallest), sloscope_exponential_merge_v1); values inside a bucket are
 -- interpolated log-linearly, inside the zero bucket linearly; negative observations only
 -- count as below any positive threshold. Series (m_*, series), time and windows work as
--- in histogram_windows.sql: whole hours from slo_exponential_histogram_1h (hour_keys),
+-- in histogram_windows.sql: whole hours from slo_exponential_histogram_1h,
 -- other minutes from slo_exponential_histogram_1m (edge_minutes), or every row of
 -- otel_metrics_exponential_histogram from raw_from to raw_to.
 --
--- Parameters: db, series, m_slo, m_service, m_metric, m_hash, m_good, m_group,
--- seg_starts, hour_keys, edge_minutes, raw_from, raw_to, s_threshold, s_excluded,
+-- Parameters: db, use_raw, m_slo, m_service, m_metric, m_hash, m_good, m_group,
+-- seg_starts, edge_minutes, raw_from, raw_to, s_threshold, s_excluded,
 -- s_first_window, s_window_count, window_first_segment.
 WITH
     specs AS (
@@ -58,8 +58,13 @@ WITH
             max(Max) AS high,
             sum(MinMaxMissing) AS missing
         FROM {db:Identifier}.slo_exponential_histogram_1h
-        WHERE TimeUnix IN {hour_keys:Array(DateTime)}
-            AND (ServiceName, MetricName, AttributesHash) IN {series:Array(Tuple(String, String, UInt64))}
+        WHERE (ServiceName, MetricName, AttributesHash) IN (
+                SELECT ServiceName, MetricName, AttributesHash FROM matched)
+            AND {use_raw:UInt8} = 0
+            AND TimeUnix >= {seg_starts:Array(DateTime)}[1]
+            AND TimeUnix + 3600 <= {raw_to:DateTime}
+            AND NOT arrayExists(
+                s -> s > TimeUnix AND s < TimeUnix + 3600, {seg_starts:Array(DateTime)})
         GROUP BY ServiceName, MetricName, AttributesHash, Scale, segment
     ),
     minutes AS (
@@ -78,7 +83,8 @@ WITH
             max(Max) AS high,
             sum(MinMaxMissing) AS missing
         FROM {db:Identifier}.slo_exponential_histogram_1m
-        WHERE (ServiceName, MetricName, AttributesHash) IN {series:Array(Tuple(String, String, UInt64))}
+        WHERE (ServiceName, MetricName, AttributesHash) IN (
+                SELECT ServiceName, MetricName, AttributesHash FROM matched)
             AND TimeUnix IN {edge_minutes:Array(DateTime)}
         GROUP BY ServiceName, MetricName, AttributesHash, Scale, segment
     ),
@@ -105,7 +111,8 @@ WITH
         WHERE TimeUnix >= {raw_from:DateTime} AND TimeUnix < {raw_to:DateTime}
             AND bitAnd(Flags, 1) = 0
             AND AggregationTemporality = 1
-            AND (ServiceName, MetricName, cityHash64(Attributes)) IN {series:Array(Tuple(String, String, UInt64))}
+            AND (ServiceName, MetricName, cityHash64(Attributes)) IN (
+                SELECT ServiceName, MetricName, AttributesHash FROM matched)
         GROUP BY ServiceName, MetricName, AttributesHash, Scale, segment
     ),
     segments AS (

@@ -2,24 +2,24 @@
 -- histogram SLOs, per SLO, dimension values and window, in one pass for many SLOs.
 --
 -- Returns one row per (slo, dim_group, window): slo (1-based index into the s_* columns),
--- dim_group (the SLO's series with the same `per` values, as m_group numbers them), window (1-based index into window_first_segment), total
--- (requests), good_requests (those of series the SLO's good filter accepts),
--- good_latency and interpolated (requests at or under the SLO's threshold; 1 when a
+-- dim_group (the SLO's series with the same `per` values, as m_group numbers them),
+-- window (1-based index into window_first_segment), total (requests), good_requests
+-- (those of series the SLO's good filter accepts), good_latency and interpolated (requests at or under the SLO's threshold; 1 when a
 -- bucket had to be split), layouts (bucket layouts merged), quantiles: p50, p95, p99 as
 -- (value, error) tuples, for each SLO's first window only (empty for the others).
 --
 -- m_* list each SLO's series (slo, service, metric, attributes hash, good, and the
--- dimension group: one id per SLO and values of its `per` attributes); series are their distinct (service, metric, attributes hash). Time is cut
+-- dimension group: one id per SLO and values of its `per` attributes). Time is cut
 -- into segments (elementary ranges between every window start, exclusion edge and the
 -- evaluation instant; seg_starts in order): whole hours come from slo_histogram_1h
--- (hour_keys), other minutes from slo_histogram_1m (edge_minutes), and, for the raw path,
--- every row of otel_metrics_histogram from raw_from to raw_to (the other two lists empty).
--- A window is the segments from window_first_segment on, less the SLO's excluded
+-- (the hours no segment start falls inside), other minutes from slo_histogram_1m
+-- (edge_minutes); with use_raw = 1 every row of otel_metrics_histogram from raw_from to
+-- raw_to instead. A window is the segments from window_first_segment on, less the SLO's excluded
 -- segments. The SLOs are columns s_*: threshold (nan for none), excluded segments, first
 -- window and window count.
 --
--- Parameters: db, series, m_slo, m_service, m_metric, m_hash, m_good, m_group,
--- seg_starts, hour_keys, edge_minutes, raw_from, raw_to, s_threshold, s_excluded,
+-- Parameters: db, use_raw, m_slo, m_service, m_metric, m_hash, m_good, m_group,
+-- seg_starts, edge_minutes, raw_from, raw_to, s_threshold, s_excluded,
 -- s_first_window, s_window_count, window_first_segment.
 WITH
     specs AS (
@@ -61,8 +61,13 @@ WITH
             max(Max) AS high,
             sum(MinMaxMissing) AS missing
         FROM {db:Identifier}.slo_histogram_1h
-        WHERE TimeUnix IN {hour_keys:Array(DateTime)}
-            AND (ServiceName, MetricName, AttributesHash) IN {series:Array(Tuple(String, String, UInt64))}
+        WHERE (ServiceName, MetricName, AttributesHash) IN (
+                SELECT ServiceName, MetricName, AttributesHash FROM matched)
+            AND {use_raw:UInt8} = 0
+            AND TimeUnix >= {seg_starts:Array(DateTime)}[1]
+            AND TimeUnix + 3600 <= {raw_to:DateTime}
+            AND NOT arrayExists(
+                s -> s > TimeUnix AND s < TimeUnix + 3600, {seg_starts:Array(DateTime)})
         GROUP BY ServiceName, MetricName, AttributesHash, BoundsHash, segment
     ),
     minutes AS (
@@ -79,7 +84,8 @@ WITH
             max(Max) AS high,
             sum(MinMaxMissing) AS missing
         FROM {db:Identifier}.slo_histogram_1m
-        WHERE (ServiceName, MetricName, AttributesHash) IN {series:Array(Tuple(String, String, UInt64))}
+        WHERE (ServiceName, MetricName, AttributesHash) IN (
+                SELECT ServiceName, MetricName, AttributesHash FROM matched)
             AND TimeUnix IN {edge_minutes:Array(DateTime)}
         GROUP BY ServiceName, MetricName, AttributesHash, BoundsHash, segment
     ),
@@ -100,7 +106,8 @@ WITH
         WHERE TimeUnix >= {raw_from:DateTime} AND TimeUnix < {raw_to:DateTime}
             AND bitAnd(Flags, 1) = 0
             AND AggregationTemporality = 1
-            AND (ServiceName, MetricName, cityHash64(Attributes)) IN {series:Array(Tuple(String, String, UInt64))}
+            AND (ServiceName, MetricName, cityHash64(Attributes)) IN (
+                SELECT ServiceName, MetricName, AttributesHash FROM matched)
         GROUP BY ServiceName, MetricName, AttributesHash, BoundsHash, segment
     ),
     segments AS (

@@ -313,3 +313,34 @@ slos:
     assert none.slices is not None
     assert none.slices.no_data == 60
     assert (ignored.total, ignored.status) == (0.0, "no_data")
+
+
+@pytest.mark.parametrize(
+    ("threshold", "good"),
+    [(10.0, True), (7.5, False), (12.0, True)],
+    ids=["at-the-last-bound", "below-the-last-bound", "above-the-last-bound"],
+)
+def test_percentile_in_the_inf_bucket_without_max_is_the_last_bound(module_store, threshold, good):
+    """Without min/max, a rank in the +Inf bucket reports the last finite bound (10 s):
+    the slice is good exactly when that bound is at or under the threshold."""
+    minute = END - timedelta(minutes=3)
+    latencies = [0.2] * 5 + [15.0] * 5  # p90 lies in the +Inf bucket
+    route = f"/slow-{threshold:g}"
+    point = histogram_point(
+        "edge", request_attributes(route), minute, latencies, record_min_max=False
+    )
+    insert_histograms(module_store, [point])
+    counts = [0] * (len(DEFAULT_BOUNDS) + 1)
+    for value in latencies:
+        counts[bucket_index(DEFAULT_BOUNDS, value)] += 1
+    reference, _ = histogram_quantile(0.9, DEFAULT_BOUNDS, counts)
+    assert reference == 10.0
+    text = f"""\
+service: edge
+slos:
+  - {{name: p90, objective: 0.9, window: 1h, budgeting: timeslices,
+     sli: {{latency_percentile: {{percentile: 90, threshold: {threshold}, route: {route}}}}}}}
+"""
+    (found,) = status(module_store, load({"s.yaml": text}), END).slos
+    assert found.total == 1.0
+    assert found.good == float(reference <= threshold) == float(good)
