@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from slo_engine import SpecError, load
@@ -125,3 +127,35 @@ def test_very_long_names_are_rejected():
     text = NATIVE.replace("checkout-availability", "x" * 300)
     with pytest.raises(SpecError, match="at most 256 characters"):
         load({"a.yaml": text})
+
+
+def test_time_slice_rules_per_sli_kind():
+    text = """\
+service: s
+slos:
+  - {name: exp, objective: 0.9, budgeting: timeslices, slice_target: 0.9,
+     sli: {latency: {threshold: 0.2, histogram: exponential}}}
+  - {name: check, objective: 0.9, budgeting: timeslices, sli: {health_check: {check: db}}}
+  - {name: p99, objective: 0.9, budgeting: ratio_timeslices, slice: 5m,
+     sli: {latency_percentile: {percentile: 99, threshold: 1}}}
+"""
+    exp, check, p99 = load({"a.yaml": text}).slos
+    assert exp.sli.source.value == "exponential_histogram"
+    assert (check.sli.aggregation.value, check.sli.op.value, check.sli.threshold) == (
+        "min",
+        "ge",
+        1.0,
+    )
+    assert p99.slice == timedelta(minutes=5)
+    bad = """\
+service: s
+slos:
+  - {name: a, objective: 0.9, budgeting: timeslices, sli: {availability: {}}}
+  - {name: b, objective: 0.9, sli: {latency_percentile: {percentile: 99, threshold: 1}}}
+"""
+    with pytest.raises(SpecError) as caught:
+        load({"a.yaml": bad})
+    assert [str(i) for i in caught.value.issues] == [
+        "a.yaml:3:5: slos[0].slice_target: timeslices budgeting needs slice_target",
+        "a.yaml:4:5: slos[1].budgeting: a latency percentile objective needs timeslices budgeting",
+    ]
