@@ -7,7 +7,7 @@ a stored point), then reads the processor's CPU time. The limit it is compared w
 measured in the same run: the protobuf parse alone (`ExportMetricsServiceRequest.FromString`)
 of the same bytes.
 
-    python bench/ingest.py [--requests 400] [--points 1000] [--concurrency 8]
+    python bench/ingest.py [--requests 600] [--points 1000] [--concurrency 64]
 """
 
 from __future__ import annotations
@@ -200,10 +200,10 @@ def parse_rate(payloads: list[bytes], points: int, repeat: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--requests", type=int, default=400, help="requests measured")
+    parser.add_argument("--requests", type=int, default=600, help="requests measured")
     parser.add_argument("--points", type=int, default=1000, help="histogram points per request")
     parser.add_argument("--instances", type=int, default=20, help="sending service instances")
-    parser.add_argument("--concurrency", type=int, default=8, help="calls in flight")
+    parser.add_argument("--concurrency", type=int, default=64, help="calls in flight")
     parser.add_argument("--temporality", choices=["delta", "cumulative"], default="delta")
     parser.add_argument(
         "--settle",
