@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from processor.errors import InvalidInput
-from processor.store import METRIC_TABLES, SERIES_STATE_TABLE, Store
+from processor.store import RETAINED_TABLES, SERIES_STATE_TABLE, Store
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ def apply_migrations(store: Store, options: DdlOptions) -> list[int]:
 
 def apply_retention(store: Store, options: DdlOptions) -> None:
     """Bring every table's TTL to ``options.retention_days`` (0 removes it)."""
-    columns = dict.fromkeys(METRIC_TABLES.values(), "TimeUnix")
+    columns = dict.fromkeys(RETAINED_TABLES, "TimeUnix")
     columns[SERIES_STATE_TABLE] = "LastSeen"
     wanted = f"toIntervalDay({options.retention_days})"
     rows = store.query(_TABLE_ENGINE, {"tables": list(columns)})

@@ -44,6 +44,13 @@ SUM_TABLE: Final = METRIC_TABLES[MetricType.SUM]
 HISTOGRAM_TABLE: Final = METRIC_TABLES[MetricType.HISTOGRAM]
 EXPONENTIAL_HISTOGRAM_TABLE: Final = METRIC_TABLES[MetricType.EXPONENTIAL_HISTOGRAM]
 SUMMARY_TABLE: Final = METRIC_TABLES[MetricType.SUMMARY]
+# Rows that expire with the retention setting (a TTL on TimeUnix): the metric tables and
+# the SLO engine's minute rollups. The hourly rollups are kept.
+RETAINED_TABLES: Final = (
+    *METRIC_TABLES.values(),
+    "slo_histogram_1m",
+    "slo_exponential_histogram_1m",
+)
 SERIES_STATE_TABLE: Final = "sloscope_series_state"
 SERIES_COUNTS_TABLE: Final = "sloscope_series_counts"
 MIGRATIONS_TABLE: Final = "sloscope_schema_migrations"

@@ -6,7 +6,7 @@ import pytest
 
 from processor._migrations import DdlOptions, apply_migrations, load_migrations
 from processor.errors import InvalidInput
-from processor.store import METRIC_TABLES, Store, StoreOptions, open_store
+from processor.store import RETAINED_TABLES, Store, StoreOptions, open_store
 
 
 def _rendered(options: DdlOptions, up_to: int = 9999) -> str:
@@ -74,7 +74,7 @@ def test_retention_follows_the_setting(store_options: StoreOptions) -> None:
         rows = store.query(
             "SELECT engine_full FROM system.tables "
             "WHERE database = {db:String} AND name IN {t:Array(String)}",
-            {"t": list(METRIC_TABLES.values())},
+            {"t": list(RETAINED_TABLES)},
         )
         return {row[0].partition(" TTL ")[2].partition(" SETTINGS")[0] or "none" for row in rows}
 
