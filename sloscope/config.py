@@ -70,7 +70,6 @@ class ApiSettings(_Section):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8317, ge=0, le=65_535)
-    token: SecretStr | None = None
     query_max_rows: int = Field(default=10_000, ge=1)
     query_timeout_s: float = Field(default=10.0, gt=0)
 

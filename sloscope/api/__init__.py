@@ -1,8 +1,7 @@
 """The JSON API (and, later, the dashboard), served by ``sloscope serve``.
 
 Routes live in one module per area and are collected here; each takes what it needs
-from ``ApiContext``. Reads are open on loopback; calls that change something need the
-API token when one is set (``require_token``).
+from ``ApiContext``. Every route reads; the API binds to loopback unless told otherwise.
 """
 
 from __future__ import annotations

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from processor.store import Store
@@ -28,15 +26,3 @@ class ApiContext:
 
 def error_response(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
-
-
-def token_rejected(context: ApiContext, request: Request) -> JSONResponse | None:
-    """A 401 response when the API token is set and the request does not carry it."""
-    token = context.settings.token
-    if token is None:
-        return None
-    sent = request.headers.get("authorization", "")
-    expected = f"Bearer {token.get_secret_value()}"
-    if hmac.compare_digest(sent.encode(), expected.encode()):
-        return None
-    return error_response(401, "missing or wrong API token")

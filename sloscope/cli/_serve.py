@@ -60,8 +60,8 @@ def serve(
 ) -> None:
     """Run the main job: receive OTLP metrics, store them, serve the API and dashboard.
 
-    Tokens come from the environment or the config file, never from flags (they would
-    show in the process list): SLOSCOPE_PROCESSOR__TOKEN, SLOSCOPE_API__TOKEN.
+    The OTLP token comes from the environment or the config file, never from a flag (it
+    would show in the process list): SLOSCOPE_PROCESSOR__TOKEN.
     """
     otlp_host, otlp_port = _address(otlp, "--otlp")
     api_host, api_port = _address(api, "--api")

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from processor.errors import InvalidDsn
-from processor.store import METRIC_TABLES, Store, parse_dsn
+from processor.errors import InvalidDsn, StoreUnavailable
+from processor.store import METRIC_TABLES, Store, StoreOptions, open_store, parse_dsn
+from tests.support.servers import free_port
 
 
 def test_migrations_create_the_five_contrib_tables(store: Store) -> None:
@@ -24,3 +25,19 @@ def test_migrations_create_the_five_contrib_tables(store: Store) -> None:
 def test_bad_dsn_is_rejected_with_a_reason(dsn: str, message: str) -> None:
     with pytest.raises(InvalidDsn, match=message):
         parse_dsn(dsn)
+
+
+def test_an_unreachable_server_is_unavailable_and_the_password_is_not_shown() -> None:
+    dsn = f"http://reader:hunter2@127.0.0.1:{free_port()}/metrics"
+    with pytest.raises(StoreUnavailable) as caught:
+        open_store(StoreOptions(dsn=dsn))
+    assert "hunter2" not in str(caught.value)
+    assert "reader:***@" in str(caught.value)
+
+
+def test_server_dsns_name_their_database() -> None:
+    location = parse_dsn("https://u:p@clickhouse.internal:8443/otel")
+    assert (location.embedded, location.data_dir, location.database) == (False, None, "otel")
+    assert parse_dsn("http://clickhouse:8123", database="sloscope").database == "sloscope"
+    with pytest.raises(InvalidDsn, match="invalid database name"):
+        parse_dsn("http://clickhouse:8123/bad;name")

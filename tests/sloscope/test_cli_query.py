@@ -83,6 +83,9 @@ def test_query_goes_through_the_running_server(serve: ServeProcess) -> None:
     assert json.loads(result.output)["rows"] == [[7.0]]
     refused = runner.invoke(app, ["query", "SELECT 1; SELECT 2", "--data-dir", str(serve.data_dir)])
     assert refused.exit_code == EXIT_USAGE
+    bad = runner.invoke(app, ["query", "SELECT nope", "--data-dir", str(serve.data_dir)])
+    assert bad.exit_code == EXIT_USAGE
+    assert bad.output.startswith("error: Code: 47.")
 
 
 def test_serve_stops_cleanly_on_sigterm(serve: ServeProcess) -> None:
@@ -108,3 +111,10 @@ def test_serve_flag_mistakes_exit_2(arguments: list[str], message: str) -> None:
     result = runner.invoke(app, ["serve", *arguments])
     assert result.exit_code == EXIT_USAGE
     assert message in result.output
+
+
+def test_debug_shows_the_traceback(direct: list[str]) -> None:
+    result = runner.invoke(app, ["--debug", "query", "SELECT nope", *direct])
+    assert result.exit_code != EXIT_OK
+    assert result.exception is not None
+    assert "Unknown expression identifier" in str(result.exception)
