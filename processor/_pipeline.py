@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from processor import _sql
-from processor._otlp_schema import REQUEST_SEQ_FIELD_NUMBER, proto_schema
+from processor._otlp_schema import ENVELOPE_MESSAGE, REQUEST_SEQ_FIELD_NUMBER, proto_schema
 from processor._structures import structure_for
 from processor._types import MetricType
 from processor.store import SERIES_COUNTS_TABLE, SERIES_STATE_TABLE, Store
@@ -110,12 +110,17 @@ class Pipeline:
         self._limits = limits
         self._spool_dir = spool_dir
         self._source = _sql.FILE_SOURCE if store.embedded else _sql.INPUT_SOURCE
+        self._schema_path = spool_dir / "otlp.proto"
 
     def prepare(self) -> None:
-        """Create the SQL functions and empty the staging tables a crash may have left."""
+        """Write the OTLP schema file, create the SQL functions and empty the staging
+        tables a crash may have left."""
         if not self._store.embedded:
             raise NotImplementedError("ingest into a ClickHouse server is not supported yet")
         self._spool_dir.mkdir(parents=True, exist_ok=True)
+        # A schema given as a file path is read from there; given as text, ClickHouse would
+        # cache it under the process's working directory.
+        self._schema_path.write_text(proto_schema())
         for name in _FUNCTIONS:
             self._store.command(_sql.statement(name))
         for metric_type in MetricType:
@@ -162,7 +167,7 @@ class Pipeline:
                 "staging": staging,
                 "path": str(path),
                 "structure": structure_for(metric_type),
-                "schema": proto_schema(),
+                "schema": f"{self._schema_path}:{ENVELOPE_MESSAGE}",
                 "max_attributes": self._limits.max_attributes,
                 "max_attribute_bytes": self._limits.max_attribute_bytes,
             },

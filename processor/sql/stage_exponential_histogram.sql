@@ -2,7 +2,7 @@
 -- ${SOURCE}) into one staging row per exponential histogram data point, with the reason the point is
 -- rejected ('' when it is valid). Resource and scope columns are computed once per
 -- scope, before the points are unrolled.
--- Parameters: db, staging, schema (the OTLP .proto text), max_attributes,
+-- Parameters: db, staging, schema (the OTLP .proto file and message, path:Envelope), max_attributes,
 -- max_attribute_bytes; and the source's: path and structure (file) or structure (input).
 INSERT INTO {db:Identifier}.{staging:Identifier}
 SELECT
@@ -105,6 +105,4 @@ ARRAY JOIN metrics AS metric
 ARRAY JOIN metric.exponential_histogram.data_points AS point
 SETTINGS
     format_schema = {schema:String},
-    format_schema_source = 'string',
-    format_schema_message_name = 'Envelope',
     input_format_protobuf_oneof_presence = 1

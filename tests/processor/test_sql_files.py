@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from processor import _sql
-from processor._otlp_schema import proto_schema
 from processor._pipeline import Limits, Pipeline, sink_table, staging_table
 from processor._structures import structure_for
 from processor._types import MetricType
@@ -76,7 +75,7 @@ def test_stage_selects_the_staging_columns_in_order(
         {
             "path": str(empty),
             "structure": structure_for(metric_type),
-            "schema": proto_schema(),
+            "schema": f"{tmp_path / 'otlp.proto'}:Envelope",
             "max_attributes": 1,
             "max_attribute_bytes": 1,
         },
