@@ -13,10 +13,22 @@ INPUT_SOURCE = "input({structure:String})"
 _FOLDER = Path(__file__).parent / "sql"
 
 
+# Pieces several statements share, kept once: ``${SCOPES}`` (stage_*) and ``${ROUND}``
+# (write_*) stand for the text of ``_scopes.sql`` and ``_round.sql``.
+_FRAGMENTS = {"SCOPES": "_scopes", "ROUND": "_round"}
+
+
 @functools.cache
 def statement(name: str) -> str:
-    """The text of ``processor/sql/<name>.sql``."""
-    return (_FOLDER / f"{name}.sql").read_text()
+    """The text of ``processor/sql/<name>.sql``, with its shared fragments in place."""
+    text = (_FOLDER / f"{name}.sql").read_text()
+    fragments = {key: _fragment(file) for key, file in _FRAGMENTS.items() if f"${{{key}}}" in text}
+    return string.Template(text).safe_substitute(fragments)
+
+
+def _fragment(name: str) -> str:
+    lines = (_FOLDER / f"{name}.sql").read_text().splitlines()
+    return "\n".join(line for line in lines if not line.startswith("-- ")).strip()
 
 
 @functools.cache
@@ -27,4 +39,4 @@ def stage_statement(metric_type_value: str, source: str) -> str:
 
 def statement_names() -> list[str]:
     """Every statement shipped, by name."""
-    return sorted(path.stem for path in _FOLDER.glob("*.sql"))
+    return sorted(path.stem for path in _FOLDER.glob("*.sql") if not path.stem.startswith("_"))

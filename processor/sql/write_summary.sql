@@ -18,44 +18,7 @@ WITH
         FROM {db:Identifier}.{state:Identifier} FINAL
         WHERE SeriesKey IN (SELECT SeriesKey FROM {db:Identifier}.{staging:Identifier})
     ),
-    round AS (
-        -- The round-th point in time of each series converted from cumulative, and every
-        -- other point in round 1; the same rows whatever is already stored, so that a
-        -- retried round carries the same deduplication token for the same rows.
-        SELECT SeriesKey, TimeUnixNano
-        FROM (
-            SELECT
-                SeriesKey,
-                TimeUnixNano,
-                if(Converted, row_number() OVER (PARTITION BY SeriesKey ORDER BY TimeUnixNano), 1)
-                    AS PointRank
-            FROM (
-                SELECT DISTINCT SeriesKey, TimeUnixNano, Converted
-                FROM {db:Identifier}.{staging:Identifier}
-                WHERE RejectReason = ''
-            )
-        )
-        WHERE PointRank = {round:UInt32}
-    ),
-    new_series AS (
-        SELECT
-            SeriesKey,
-            AdmittedSeries + row_number() OVER (PARTITION BY ServiceName, MetricName ORDER BY SeriesKey)
-                > {series_limit:UInt64} AS NewOverflow
-        FROM (
-            SELECT DISTINCT ServiceName, MetricName, SeriesKey
-            FROM {db:Identifier}.{staging:Identifier}
-            WHERE SeriesKey NOT IN (SELECT SeriesKey FROM known)
-        ) AS unseen
-        LEFT JOIN (
-            SELECT ServiceName, MetricName, sum(AdmittedSeries) AS AdmittedSeries
-            FROM {db:Identifier}.{counts:Identifier}
-            WHERE (ServiceName, MetricName) IN (
-                SELECT DISTINCT ServiceName, MetricName FROM {db:Identifier}.{staging:Identifier}
-            )
-            GROUP BY ServiceName, MetricName
-        ) AS admitted USING (ServiceName, MetricName)
-    ),
+    ${ROUND},
     points AS (
         SELECT
             *,
