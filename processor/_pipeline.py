@@ -28,6 +28,7 @@ from processor import _sql
 from processor._otlp_schema import ENVELOPE_MESSAGE, REQUEST_SEQ_FIELD_NUMBER, proto_schema
 from processor._structures import structure_for
 from processor._types import MetricType
+from processor.errors import InvalidInput
 from processor.store import SERIES_COUNTS_TABLE, SERIES_STATE_TABLE, Store
 
 logger = logging.getLogger(__name__)
@@ -116,7 +117,10 @@ class Pipeline:
         """Write the OTLP schema file, create the SQL functions and empty the staging
         tables a crash may have left."""
         if not self._store.embedded:
-            raise NotImplementedError("ingest into a ClickHouse server is not supported yet")
+            raise InvalidInput(
+                "the OTLP receiver writes to the embedded store only (chdb://); "
+                "ingest into a ClickHouse server is not supported yet"
+            )
         self._spool_dir.mkdir(parents=True, exist_ok=True)
         # A schema given as a file path is read from there; given as text, ClickHouse would
         # cache it under the process's working directory.
