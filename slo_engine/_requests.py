@@ -1,12 +1,12 @@
 """Request-based SLIs (availability, latency, latency percentile) from histograms.
 
-Three steps, each one SQL file run once for all SLOs:
+Per histogram source (explicit, exponential), one SQL file run once for all SLOs:
 
-1. ``series.sql`` matches every SLO's filter against the series seen in its windows;
-2. ``histogram_windows.sql`` / ``exponential_windows.sql`` sum requests per window
-   (occurrences, burn rates) and give each SLO's window percentiles;
-3. ``histogram_slices.sql`` / ``exponential_slices.sql`` count the time slices of the
-   SLOs budgeted by slices.
+* ``histogram_windows.sql`` / ``exponential_windows.sql`` match every SLO's filter
+  against the series, sum requests per window (occurrences, burn rates) and give each
+  SLO's window percentiles, all in one query;
+* for the SLOs budgeted by slices, ``series.sql`` matches their series and
+  ``histogram_slices.sql`` / ``exponential_slices.sql`` count their time slices.
 
 This module builds the parameters, and turns the rows into ``Measured`` values.
 """
@@ -22,13 +22,13 @@ from processor.store import Queryable
 from slo_engine._evaluation import WINDOW, Context, Measured, slice_kind
 from slo_engine._model import Budgeting, SliKind, Source
 from slo_engine._params import FilterTable
-from slo_engine._plan import SegmentPlan, plan
+from slo_engine._plan import plan
 from slo_engine._sql import sql
 from slo_engine._status_model import Latency
 from slo_engine._timeslices import SliceCounts, outcome
+from slo_engine._windows import Range
 
 NAN = float("nan")
-HOUR = timedelta(hours=1)
 MatchedRow = tuple[int, str, str, int, int, list[str]]
 _SOURCES = {
     Source.HISTOGRAM: ("histogram_windows", "histogram_slices"),
@@ -40,31 +40,17 @@ def measure(
     store: Queryable, found: Sequence[Context], end: datetime, *, use_rollups: bool
 ) -> None:
     """Fill ``results`` of every request-based context in ``found``."""
-    if not found:
-        return
-    matched = match_series(store, found, end, use_rollups=use_rollups)
     for source, (windows_sql, slices_sql) in _SOURCES.items():
-        group = [i for i, c in enumerate(found) if c.slo.sli.source is source]
-        if not any(matched[i] for i in group):
+        group = [c for c in found if c.slo.sli.source is source]
+        if not group:
             continue
-        measure_windows(
-            store,
-            windows_sql,
-            [found[i] for i in group],
-            [matched[i] for i in group],
-            end,
-            use_rollups=use_rollups,
-        )
-        sliced = [i for i in group if found[i].sliced]
-        if sliced:
-            measure_slices(
-                store,
-                slices_sql,
-                [found[i] for i in sliced],
-                [matched[i] for i in sliced],
-                end,
-                use_rollups=use_rollups,
-            )
+        measure_windows(store, windows_sql, group, end, use_rollups=use_rollups)
+        sliced = [c for c in group if c.sliced]
+        if not sliced:
+            continue
+        matched = match_series(store, sliced, end, use_rollups=use_rollups)
+        if any(matched):
+            measure_slices(store, slices_sql, sliced, matched, end, use_rollups=use_rollups)
 
 
 def _floor_hour(instant: datetime) -> datetime:
@@ -147,34 +133,23 @@ def _threshold(context: Context) -> float:
     return NAN
 
 
+def _chosen_windows(context: Context) -> dict[str, Range]:
+    """The windows the windows query sums: all of them for occurrences, the SLO window
+    (for its percentiles) for time slices, whose windows are counted in slices."""
+    return {WINDOW: context.windows[WINDOW]} if context.sliced else context.windows
+
+
 def measure_windows(
-    store: Queryable,
-    name: str,
-    found: Sequence[Context],
-    matched: Sequence[Sequence[MatchedRow]],
-    end: datetime,
-    *,
-    use_rollups: bool,
+    store: Queryable, name: str, found: Sequence[Context], end: datetime, *, use_rollups: bool
 ) -> None:
     """Requests per window (all windows for occurrences, the SLO window for slices)."""
-    windows = [{WINDOW: c.windows[WINDOW]} if c.sliced else c.windows for c in found]
-    boundaries = {end}
-    for context, chosen in zip(found, windows, strict=True):
-        boundaries |= {r.start for r in chosen.values()}
-        for r in context.excluded:
-            boundaries |= {r.start, r.end}
-    segments = plan(sorted(boundaries), use_rollups=use_rollups)
-    rows = store.query(sql(name), window_parameters(found, windows, matched, segments, end))
-    labels = [(c, label) for c, chosen in zip(found, windows, strict=True) for label in chosen]
-    groups = dimension_groups(matched)
-    for slo, group, window, total, good_requests, good_latency, interpolated, layouts, qs in rows:
-        context, label = labels[window - 1]
-        assert context is found[slo - 1]
-        assert groups[group - 1][0] == slo
-        dims = groups[group - 1][1]
+    rows = store.query(sql(name), window_parameters(found, end, use_rollups=use_rollups))
+    labels = [list(_chosen_windows(c)) for c in found]
+    for slo, dims, window, total, good_requests, good_latency, interpolated, layouts, qs in rows:
+        context = found[slo - 1]
         kind = context.slo.sli.kind
         good = float(good_requests) if kind is SliKind.AVAILABILITY else float(good_latency)
-        context.results.setdefault(dims, {})[label] = Measured(
+        context.results.setdefault(tuple(dims), {})[labels[slo - 1][window - 1]] = Measured(
             good,
             float(total),
             bool(interpolated),
@@ -184,35 +159,44 @@ def measure_windows(
 
 
 def window_parameters(
-    found: Sequence[Context],
-    windows: Sequence[dict[str, Any]],
-    matched: Sequence[Sequence[MatchedRow]],
-    segments: SegmentPlan,
-    end: datetime,
+    found: Sequence[Context], end: datetime, *, use_rollups: bool
 ) -> dict[str, Any]:
-    window_first: list[int] = []
-    columns: dict[str, list[Any]] = {
-        "s_threshold": [],
-        "s_excluded": [],
-        "s_first_window": [],
-        "s_window_count": [],
-    }
-    for context, chosen in zip(found, windows, strict=True):
-        columns["s_threshold"].append(_threshold(context))
+    """Parameters of ``histogram_windows.sql`` and ``exponential_windows.sql``."""
+    chosen = [_chosen_windows(c) for c in found]
+    boundaries = {end}
+    for context, windows in zip(found, chosen, strict=True):
+        boundaries |= {r.start for r in windows.values()}
+        for r in context.excluded:
+            boundaries |= {r.start, r.end}
+    segments = plan(sorted(boundaries), use_rollups=use_rollups)
+    filters = FilterTable()
+    names = ("s_service", "s_metric", "s_filter", "s_good", "s_per", "s_threshold")
+    columns: dict[str, list[Any]] = {name: [] for name in (*names, "s_excluded", "s_windows")}
+    for context, windows in zip(found, chosen, strict=True):
+        sli = context.slo.sli
+        values = (
+            context.slo.service,
+            sli.metric,
+            filters.group(sli.filter),
+            filters.group(sli.good) if sli.kind is SliKind.AVAILABILITY else 0,
+            list(context.slo.per),
+            _threshold(context),
+        )
+        for name, value in zip(names, values, strict=True):
+            columns[name].append(value)
         columns["s_excluded"].append(segments.inside(context.excluded))
-        columns["s_first_window"].append(len(window_first) + 1)
-        columns["s_window_count"].append(len(chosen))
-        window_first += [segments.first_segment(r.start) for r in chosen.values()]
+        columns["s_windows"].append([segments.first_segment(r.start) for r in windows.values()])
     first = segments.segments[0].start if segments.segments else end
     return {
         "use_raw": 1 if segments.raw else 0,
-        **_matched_columns(matched),
-        "seg_starts": [s.start for s in segments.segments],
+        "targets": sorted(set(zip(columns["s_service"], columns["s_metric"], strict=True))),
+        "first_hour": _floor_hour(first),
+        "last_hour": _floor_hour(end - timedelta(seconds=1)),
+        "seg_starts": [s.start for s in segments.segments] or [end],
         "edge_minutes": list(segments.edge_minutes),
-        "raw_from": first if segments.raw else end,
-        "raw_to": end,
+        "data_to": end,
+        **filters.parameters(),
         **columns,
-        "window_first_segment": window_first,
     }
 
 

@@ -1,48 +1,101 @@
 -- exponential_windows: request counts, latency counts and percentiles of
--- exponential-histogram SLOs, per SLO, dimension values and window.
+-- exponential-histogram SLOs, per SLO, dimension values and window, in one query.
 --
--- Returns one row per (slo, dim_group, window), as histogram_windows.sql: slo, dim_group,
--- window, total, good_requests, good_latency, interpolated, layouts (scales merged),
--- quantiles ((value, error) for p50, p95, p99, first window of each SLO only).
+-- Returns one row per (slo, dims, window), as histogram_windows.sql: slo, dims, window,
+-- total, good_requests, good_latency, interpolated, layouts (scales merged), quantiles
+-- ((value, error) for p50, p95, p99, window 1 only).
 --
 -- Rows of different scales are merged at the smallest scale among them (bucket index
 -- i >> (scale - smallest), sloscope_exponential_merge_v1); values inside a bucket are
 -- interpolated log-linearly, inside the zero bucket linearly; negative observations only
--- count as below any positive threshold. Series (m_*, series), time and windows work as
--- in histogram_windows.sql: whole hours from slo_exponential_histogram_1h,
--- other minutes from slo_exponential_histogram_1m (edge_minutes), or every row of
--- otel_metrics_exponential_histogram from raw_from to raw_to.
+-- count as below any positive threshold. Series matching (cond_*, group_*, s_*), time and
+-- windows work as in histogram_windows.sql: whole hours from
+-- slo_exponential_histogram_1h, other minutes from slo_exponential_histogram_1m
+-- (edge_minutes), or every row of otel_metrics_exponential_histogram with use_raw = 1.
 --
--- Parameters: db, use_raw, m_slo, m_service, m_metric, m_hash, m_good, m_group,
--- seg_starts, edge_minutes, raw_from, raw_to, s_threshold, s_excluded,
--- s_first_window, s_window_count, window_first_segment.
+-- Parameters: db, use_raw, targets, first_hour, last_hour, seg_starts, edge_minutes,
+-- data_to, cond_key, cond_op, cond_values, cond_number, group_first, group_count,
+-- group_negate, s_service, s_metric, s_filter, s_good, s_per, s_threshold, s_excluded,
+-- s_windows.
 WITH
     specs AS (
-        SELECT slo, threshold, excluded, range(first_window, first_window + window_count) AS windows
+        SELECT slo, ServiceName, MetricName, filter_group, good_group, per, threshold, excluded,
+            window_segments
         FROM system.one
         ARRAY JOIN
-            arrayEnumerate({s_threshold:Array(Float64)}) AS slo,
+            arrayEnumerate({s_service:Array(String)}) AS slo,
+            {s_service:Array(String)} AS ServiceName,
+            {s_metric:Array(String)} AS MetricName,
+            {s_filter:Array(UInt32)} AS filter_group,
+            {s_good:Array(UInt32)} AS good_group,
+            {s_per:Array(Array(String))} AS per,
             {s_threshold:Array(Float64)} AS threshold,
             {s_excluded:Array(Array(UInt32))} AS excluded,
-            {s_first_window:Array(UInt32)} AS first_window,
-            {s_window_count:Array(UInt32)} AS window_count
+            {s_windows:Array(Array(UInt32))} AS window_segments
+    ),
+    series AS (
+        SELECT ServiceName, MetricName, AttributesHash, any(Attributes) AS SeriesAttributes
+        FROM {db:Identifier}.slo_exponential_histogram_1h
+        WHERE {use_raw:UInt8} = 0
+            AND (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
+            AND TimeUnix BETWEEN {first_hour:DateTime} AND {last_hour:DateTime}
+        GROUP BY ServiceName, MetricName, AttributesHash
+        UNION ALL
+        SELECT ServiceName, MetricName, cityHash64(Attributes) AS AttributesHash,
+            any(Attributes) AS SeriesAttributes
+        FROM {db:Identifier}.otel_metrics_exponential_histogram
+        WHERE {use_raw:UInt8} = 1
+            AND (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
+            AND TimeUnix >= {seg_starts:Array(DateTime)}[1] AND TimeUnix < {data_to:DateTime}
+            AND bitAnd(Flags, 1) = 0
+            AND AggregationTemporality = 1
+        GROUP BY ServiceName, MetricName, AttributesHash
     ),
     matched AS (
-        SELECT slo, ServiceName, MetricName, AttributesHash, good, dim_group, threshold, excluded, windows
+        SELECT
+            slo,
+            ServiceName,
+            MetricName,
+            AttributesHash,
+            toUInt8(good_group = 0 OR group_ok[good_group]) AS good,
+            arrayMap(k -> SeriesAttributes[k], per) AS dims,
+            threshold,
+            excluded,
+            window_segments
         FROM (
-            SELECT slo, ServiceName, MetricName, AttributesHash, good, dim_group
-        FROM system.one
-        ARRAY JOIN
-            {m_slo:Array(UInt32)} AS slo,
-            {m_service:Array(String)} AS ServiceName,
-            {m_metric:Array(String)} AS MetricName,
-            {m_hash:Array(UInt64)} AS AttributesHash,
-            {m_good:Array(UInt8)} AS good,
-            {m_group:Array(UInt32)} AS dim_group
-        ) AS series
-        INNER JOIN specs USING (slo)
+            SELECT
+                *,
+                arrayMap(
+                    (value, present, op, values, number) -> multiIf(
+                        op = 'in', present AND has(values, value),
+                        op = 'not_in', NOT (present AND has(values, value)),
+                        op = 'matches', present AND match(value, values[1]),
+                        op = 'exists', present,
+                        op = 'missing', NOT present,
+                        ifNull(multiIf(
+                            op = 'lt', toFloat64OrNull(value) < number,
+                            op = 'le', toFloat64OrNull(value) <= number,
+                            op = 'gt', toFloat64OrNull(value) > number,
+                            toFloat64OrNull(value) >= number), false)),
+                    arrayMap(k -> SeriesAttributes[k], {cond_key:Array(String)}),
+                    arrayMap(k -> mapContains(SeriesAttributes, k), {cond_key:Array(String)}),
+                    {cond_op:Array(String)},
+                    {cond_values:Array(Array(String))},
+                    {cond_number:Array(Float64)}
+                ) AS condition_ok,
+                arrayMap(
+                    (first, count, negate) -> xor(
+                        arrayAll(x -> x, arraySlice(condition_ok, first, count)), negate = 1),
+                    {group_first:Array(UInt32)},
+                    {group_count:Array(UInt32)},
+                    {group_negate:Array(UInt8)}
+                ) AS group_ok
+            FROM series
+        ) AS evaluated
+        INNER JOIN specs USING (ServiceName, MetricName)
+        WHERE group_ok[filter_group]
     ),
-    hourly AS (
+    segments AS (
         SELECT
             ServiceName,
             MetricName,
@@ -53,21 +106,19 @@ WITH
             sum(ZeroCount) AS zero_count,
             max(ZeroThreshold) AS zero_threshold,
             sumMap(Positive) AS positive,
-            sumMap(Negative).2 AS negative,
+            arraySum(sumMap(Negative).2) AS negative,
             min(Min) AS low,
             max(Max) AS high,
             sum(MinMaxMissing) AS missing
         FROM {db:Identifier}.slo_exponential_histogram_1h
-        WHERE (ServiceName, MetricName, AttributesHash) IN (
-                SELECT ServiceName, MetricName, AttributesHash FROM matched)
-            AND {use_raw:UInt8} = 0
+        WHERE {use_raw:UInt8} = 0
+            AND (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
             AND TimeUnix >= {seg_starts:Array(DateTime)}[1]
-            AND TimeUnix + 3600 <= {raw_to:DateTime}
+            AND TimeUnix + 3600 <= {data_to:DateTime}
             AND NOT arrayExists(
                 s -> s > TimeUnix AND s < TimeUnix + 3600, {seg_starts:Array(DateTime)})
         GROUP BY ServiceName, MetricName, AttributesHash, Scale, segment
-    ),
-    minutes AS (
+        UNION ALL
         SELECT
             ServiceName,
             MetricName,
@@ -78,17 +129,16 @@ WITH
             sum(ZeroCount) AS zero_count,
             max(ZeroThreshold) AS zero_threshold,
             sumMap(Positive) AS positive,
-            sumMap(Negative).2 AS negative,
+            arraySum(sumMap(Negative).2) AS negative,
             min(Min) AS low,
             max(Max) AS high,
             sum(MinMaxMissing) AS missing
         FROM {db:Identifier}.slo_exponential_histogram_1m
-        WHERE (ServiceName, MetricName, AttributesHash) IN (
-                SELECT ServiceName, MetricName, AttributesHash FROM matched)
+        WHERE {use_raw:UInt8} = 0
+            AND (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
             AND TimeUnix IN {edge_minutes:Array(DateTime)}
         GROUP BY ServiceName, MetricName, AttributesHash, Scale, segment
-    ),
-    raw AS (
+        UNION ALL
         SELECT
             ServiceName,
             MetricName,
@@ -101,108 +151,80 @@ WITH
             sumMap(
                 arrayMap(i -> toInt32(PositiveOffset + i), range(length(PositiveBucketCounts))),
                 PositiveBucketCounts) AS positive,
-            sumMap(
-                arrayMap(i -> toInt32(NegativeOffset + i), range(length(NegativeBucketCounts))),
-                NegativeBucketCounts).2 AS negative,
+            sum(arraySum(NegativeBucketCounts)) AS negative,
             min(if(HasMin, Min, inf)) AS low,
             max(if(HasMax, Max, -inf)) AS high,
             countIf(NOT (HasMin AND HasMax) AND Count > 0) AS missing
         FROM {db:Identifier}.otel_metrics_exponential_histogram
-        WHERE TimeUnix >= {raw_from:DateTime} AND TimeUnix < {raw_to:DateTime}
+        WHERE {use_raw:UInt8} = 1
+            AND (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
+            AND TimeUnix >= {seg_starts:Array(DateTime)}[1] AND TimeUnix < {data_to:DateTime}
             AND bitAnd(Flags, 1) = 0
             AND AggregationTemporality = 1
-            AND (ServiceName, MetricName, cityHash64(Attributes)) IN (
-                SELECT ServiceName, MetricName, AttributesHash FROM matched)
         GROUP BY ServiceName, MetricName, AttributesHash, Scale, segment
-    ),
-    segments AS (
-        SELECT
-            ServiceName,
-            MetricName,
-            AttributesHash,
-            Scale,
-            segment,
-            sum(total) AS segment_total,
-            sum(zero_count) AS segment_zero,
-            max(zero_threshold) AS segment_zero_threshold,
-            sumMap(positive) AS segment_positive,
-            sum(arraySum(negative)) AS segment_negative,
-            min(low) AS segment_low,
-            max(high) AS segment_high,
-            sum(missing) AS segment_missing
-        FROM (SELECT * FROM hourly UNION ALL SELECT * FROM minutes UNION ALL SELECT * FROM raw)
-        GROUP BY ServiceName, MetricName, AttributesHash, Scale, segment
-    ),
-    assigned AS (
-        SELECT
-            slo, good, dim_group, threshold, windows, segment, Scale, segment_total, segment_zero,
-            segment_zero_threshold, segment_positive, segment_negative, segment_low,
-            segment_high, segment_missing
-        FROM segments
-        INNER JOIN matched USING (ServiceName, MetricName, AttributesHash)
-        WHERE NOT has(excluded, segment)
     ),
     scales AS (
         SELECT
             slo,
-            dim_group,
+            dims,
             window,
             Scale,
             any(threshold) AS slo_threshold,
-            window = any(windows[1]) AS first_window,
-            sum(segment_total) AS total,
-            sumIf(segment_total, good = 1) AS good_requests,
-            sum(segment_zero) AS zero_count,
-            max(segment_zero_threshold) AS zero_threshold,
-            sumMap(segment_positive) AS positive,
-            sum(segment_negative) AS negative,
-            min(segment_low) AS low,
-            max(segment_high) AS high,
-            sum(segment_missing) AS missing
-        FROM assigned
-        ARRAY JOIN arrayFilter(k -> segment >= {window_first_segment:Array(UInt32)}[k], windows) AS window
-        GROUP BY slo, dim_group, window, Scale
+            sum(total) AS scale_total,
+            sumIf(total, good = 1) AS scale_good,
+            sum(zero_count) AS scale_zero,
+            max(zero_threshold) AS scale_zero_threshold,
+            sumMap(positive) AS scale_positive,
+            sum(negative) AS scale_negative,
+            min(low) AS scale_low,
+            max(high) AS scale_high,
+            sum(missing) AS scale_missing
+        FROM segments
+        INNER JOIN matched USING (ServiceName, MetricName, AttributesHash)
+        ARRAY JOIN
+            arrayFilter(k -> segment >= window_segments[k], arrayEnumerate(window_segments))
+            AS window
+        WHERE NOT has(excluded, segment)
+        GROUP BY slo, dims, window, Scale
     ),
-    merged AS (
+    windows AS (
         SELECT
             slo,
-            dim_group,
+            dims,
             window,
             any(slo_threshold) AS threshold,
-            any(first_window) AS quantiles_wanted,
             count() AS layouts,
-            sum(total) AS window_total,
-            sum(good_requests) AS window_good,
+            sum(scale_total) AS total,
+            sum(scale_good) AS good_requests,
             min(Scale) AS scale,
-            sloscope_exponential_merge_v1(groupArray(Scale), groupArray(positive)) AS buckets,
-            sum(negative) AS below_zero,
-            sum(zero_count) AS zeros,
-            max(zero_threshold) AS zero_width,
-            if(sum(missing) = 0, min(low), inf) AS merged_low,
-            if(sum(missing) = 0, max(high), -inf) AS merged_high
+            sloscope_exponential_merge_v1(groupArray(Scale), groupArray(scale_positive)) AS buckets,
+            sum(scale_negative) AS below_zero,
+            sum(scale_zero) AS zeros,
+            max(scale_zero_threshold) AS zero_width,
+            if(sum(scale_missing) = 0, min(scale_low), inf) AS low,
+            if(sum(scale_missing) = 0, max(scale_high), -inf) AS high
         FROM scales
-        GROUP BY slo, dim_group, window
-    ),
-    counted AS (
-        SELECT
-            *,
-            if(isNaN(threshold), (0., 0),
-                sloscope_exponential_count_le_v1(threshold, scale, below_zero, zeros, zero_width,
-                    buckets.1, buckets.2, merged_low, merged_high)) AS under
-        FROM merged
+        GROUP BY slo, dims, window
     )
 SELECT
     slo,
-    dim_group,
+    dims,
     window,
-    window_total AS total,
-    window_good AS good_requests,
+    total,
+    good_requests,
     under.1 AS good_latency,
     under.2 AS interpolated,
     layouts,
-    if(quantiles_wanted,
+    if(window = 1,
         arrayMap(q -> sloscope_exponential_quantile_v1(q, scale, below_zero, zeros, zero_width,
-            buckets.1, buckets.2, merged_low, merged_high), [0.5, 0.95, 0.99]),
+            buckets.1, buckets.2, low, high), [0.5, 0.95, 0.99]),
         []) AS quantiles
-FROM counted
-ORDER BY slo, dim_group, window
+FROM (
+    SELECT
+        *,
+        if(isNaN(threshold), (0., 0),
+            sloscope_exponential_count_le_v1(threshold, scale, below_zero, zeros, zero_width,
+                buckets.1, buckets.2, low, high)) AS under
+    FROM windows
+)
+ORDER BY slo, dims, window

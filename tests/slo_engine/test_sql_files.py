@@ -9,7 +9,6 @@ from processor.store import Store
 from slo_engine import _gauges, _requests
 from slo_engine._evaluation import contexts, request_based
 from slo_engine._loader import load
-from slo_engine._plan import plan
 from slo_engine._sql import names, placeholders, sql
 
 SLOS = """\
@@ -35,10 +34,7 @@ def _parameters(name: str) -> dict[str, Any]:
     if name == "series":
         return _requests.series_parameters(requests, END, use_rollups=True)
     if name.endswith("_windows"):
-        boundaries = {END} | {r.start for c in requests for r in c.windows.values()}
-        windows = [dict(c.windows) for c in requests[:1]]
-        segments = plan(sorted(boundaries))
-        return _requests.window_parameters(requests[:1], windows, [MATCHED], segments, END)
+        return _requests.window_parameters(requests, END, use_rollups=True)
     if name.endswith("_slices") and name != "gauge_slices":
         return _requests.slice_parameters(requests[1:], [MATCHED], END, use_rollups=False)
     if name == "gauge_slices":
