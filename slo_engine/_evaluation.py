@@ -16,7 +16,7 @@ from slo_engine._conventions import BURN_RATE_WINDOWS
 from slo_engine._durations import format_duration, parse_duration
 from slo_engine._model import Budgeting, SliKind, Slo, SloSet
 from slo_engine._status_model import Latency
-from slo_engine._timeslices import EPOCH, SliceOutcome, expected_slices, slice_range
+from slo_engine._timeslices import EPOCH, SliceOutcome, expected_slices, slice_range, slice_start
 from slo_engine._windows import Evaluated, Range, evaluate
 
 WINDOW = "window"
@@ -78,7 +78,9 @@ class SliceGrid:
         return cls(
             length=length,
             window_starts=tuple(span.start for span in spans),
-            end=max(span.end for span in spans),
+            # Not the spans' ends: a window shorter than a slice has an empty span that
+            # starts at the next slice, after the evaluation instant.
+            end=max(slice_start(window.end, length) for window in windows),
             excluded=tuple(excluded),
             expected=tuple(expected_slices(window, length, excluded) for window in windows),
         )

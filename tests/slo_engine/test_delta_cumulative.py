@@ -109,6 +109,15 @@ def _comparable(text: str, service: str, at: datetime, store: Store) -> list[dic
     return [s.model_dump(mode="json", exclude={"service"}) for s in report.slos]
 
 
+def _hours_with_data(store: Store) -> list[datetime]:
+    """The hours the traffic fell in (one, or two when it straddled an hour)."""
+    rows = store.query(
+        "SELECT DISTINCT toStartOfHour(TimeUnix) FROM {db:Identifier}.otel_metrics_histogram"
+        " WHERE ServiceName = 'delta'"
+    )
+    return [hour.replace(tzinfo=UTC) for (hour,) in rows]
+
+
 def test_delta_and_cumulative_give_the_same_slo_numbers(store, sent):
     delta = _comparable(SLOS, "delta", sent, store)
     cumulative = _comparable(SLOS, "cumulative", sent, store)
@@ -122,7 +131,12 @@ def test_delta_and_cumulative_give_the_same_slo_numbers(store, sent):
         value <= 0.25 for values in ROUNDS for value, _ in values
     )
     assert by_name["exponential-latency"]["total"] == by_name["availability"]["total"]
-    assert by_name["hourly-slices"]["total"] >= 1
+    hours = _hours_with_data(store)
+    after = max(hours) + timedelta(hours=1)
+    sliced = {s["name"]: s for s in _comparable(SLOS, "delta", after, store)}
+    assert sliced == {s["name"]: s for s in _comparable(SLOS, "cumulative", after, store)}
+    assert sliced["hourly-slices"]["total"] == len(hours)
+    assert sliced["hourly-slices"]["good"] == len(hours)
     latency = by_name["availability"]["latency"]
     assert isinstance(latency, dict)
     assert latency["p99"] is not None

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from slo_engine._evaluation import SliceGrid
 from slo_engine._model import NoDataPolicy
 from slo_engine._timeslices import SliceCounts, expected_slices, outcome, slice_range, slice_start
 from slo_engine._windows import Range
@@ -68,3 +69,14 @@ def test_low_traffic_slices_never_count_and_no_data_follows_the_policy(policy, r
     assert (result.good, result.total, result.bad, result.no_data) == pytest.approx(expected)
     assert result.low_traffic == 2
     assert result.expected == 10
+
+
+def test_a_window_shorter_than_a_slice_does_not_count_the_unfinished_slice():
+    """The grid ends at the last slice that has ended, even when a burn window (5m)
+    is shorter than the slice (1h) and its empty span lies in the next slice."""
+    hour = timedelta(hours=1)
+    day_window = Range(T0 + MINUTE * 7 - 24 * hour, T0 + MINUTE * 7)
+    five_minutes = Range(T0 + MINUTE * 7 - 5 * MINUTE, T0 + MINUTE * 7)
+    grid = SliceGrid.of(hour, [day_window, five_minutes], [])
+    assert grid.end == T0
+    assert grid.expected == (23, 0)
