@@ -13,7 +13,7 @@ and for every metric type present
 
 A flush can be retried as a whole: the staging tables are refilled from the same bytes,
 each round's rows are the same and carry the same ``insert_deduplication_token``, and
-points already stored are behind their series' watermark.
+points already stored are among their series' recent point times (``RECENT_POINTS``).
 """
 
 from __future__ import annotations
@@ -40,7 +40,12 @@ _FUNCTIONS = (
     "function_attributes",
     "function_attributes_oversized",
     "function_exp_downscaled",
+    "function_point_is_new",
+    "function_recent_times",
 )
+# Point times kept per series to tell a late point from a retried one (the state's
+# RecentTimes): a delta point may arrive this many exports late and still be stored.
+RECENT_POINTS = 32
 
 
 def _varint(value: int) -> bytes:
@@ -198,6 +203,7 @@ class Pipeline:
                     "counts": SERIES_COUNTS_TABLE,
                     "series_limit": self._limits.series_limit,
                     "round": round_number,
+                    "recent_points": RECENT_POINTS,
                 },
                 settings={
                     "insert_deduplication_token": f"{token}-{metric_type.value}-{round_number}",

@@ -2,9 +2,10 @@
 --
 -- sloscope_series_state: one row per series (ReplacingMergeTree on the point time, read
 -- with FINAL), what the processor needs to take the next point of a series: the newest
--- point time stored (a watermark: a point at or before it is a retry or a duplicate and
--- is dropped), and for cumulative streams the last cumulative values, from which the next
--- delta is computed. Series beyond the per-metric limit are marked Overflow and stay so.
+-- point time stored and the recent ones (RecentTimes, ascending: a point with one of
+-- these times is a retry or a duplicate and is dropped; see sloscope_point_is_new), and
+-- for cumulative streams the last cumulative values, from which the next delta is
+-- computed. Series beyond the per-metric limit are marked Overflow and stay so.
 -- Rows of series that send nothing for the retention period expire.
 CREATE TABLE IF NOT EXISTS {db:Identifier}.sloscope_series_state ${ON_CLUSTER} (
     SeriesKey UInt64,
@@ -30,6 +31,7 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.sloscope_series_state ${ON_CLUSTER} (
     Max Float64,
     HasMin Bool,
     HasMax Bool,
+    RecentTimes Array(UInt64),
     LastSeen DateTime MATERIALIZED toDateTime(intDiv(TimeUnixNano, 1000000000))
 )
 ENGINE = ${REPLACING_MERGE_TREE}(TimeUnixNano)
@@ -256,6 +258,8 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_sink_gauge ${ON_CLUSTER} (
     Overflow Bool,
     IsNewSeries Bool,
     SourceSeriesKey UInt64,
+    SourceTimeUnixNano UInt64,
+    SourceRecentTimes Array(UInt64),
     SourceStartTimeUnixNano UInt64
 )
 ENGINE = Null;
@@ -275,7 +279,8 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.ingest_sink_gauge_state $
 TO {db:Identifier}.sloscope_series_state AS
 SELECT
     ServiceName, MetricName, SourceSeriesKey AS SeriesKey, 'gauge' AS MetricType,
-    TimeUnixNano, SourceStartTimeUnixNano AS StartTimeUnixNano, Overflow
+    SourceTimeUnixNano AS TimeUnixNano, SourceStartTimeUnixNano AS StartTimeUnixNano, Overflow,
+    SourceRecentTimes AS RecentTimes
 FROM {db:Identifier}.ingest_sink_gauge
 WHERE IsLatest;
 
@@ -322,6 +327,8 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_sink_sum ${ON_CLUSTER} (
     Overflow Bool,
     IsNewSeries Bool,
     SourceSeriesKey UInt64,
+    SourceTimeUnixNano UInt64,
+    SourceRecentTimes Array(UInt64),
     SourceStartTimeUnixNano UInt64,
     SourceValue Float64
 )
@@ -343,7 +350,8 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.ingest_sink_sum_state ${O
 TO {db:Identifier}.sloscope_series_state AS
 SELECT
     ServiceName, MetricName, SourceSeriesKey AS SeriesKey, 'sum' AS MetricType,
-    TimeUnixNano, SourceStartTimeUnixNano AS StartTimeUnixNano, Overflow,
+    SourceTimeUnixNano AS TimeUnixNano, SourceStartTimeUnixNano AS StartTimeUnixNano, Overflow,
+    SourceRecentTimes AS RecentTimes,
     SourceValue AS Value
 FROM {db:Identifier}.ingest_sink_sum
 WHERE IsLatest;
@@ -397,6 +405,8 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_sink_histogram ${ON_CLUSTER} (
     Overflow Bool,
     IsNewSeries Bool,
     SourceSeriesKey UInt64,
+    SourceTimeUnixNano UInt64,
+    SourceRecentTimes Array(UInt64),
     SourceStartTimeUnixNano UInt64,
     SourceCount UInt64,
     SourceSum Float64,
@@ -425,7 +435,8 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.ingest_sink_histogram_sta
 TO {db:Identifier}.sloscope_series_state AS
 SELECT
     ServiceName, MetricName, SourceSeriesKey AS SeriesKey, 'histogram' AS MetricType,
-    TimeUnixNano, SourceStartTimeUnixNano AS StartTimeUnixNano, Overflow,
+    SourceTimeUnixNano AS TimeUnixNano, SourceStartTimeUnixNano AS StartTimeUnixNano, Overflow,
+    SourceRecentTimes AS RecentTimes,
     SourceCount AS Count,
     SourceSum AS Sum,
     SourceBucketCounts AS BucketCounts,
@@ -491,6 +502,8 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_sink_exponential_histogram ${O
     Overflow Bool,
     IsNewSeries Bool,
     SourceSeriesKey UInt64,
+    SourceTimeUnixNano UInt64,
+    SourceRecentTimes Array(UInt64),
     SourceStartTimeUnixNano UInt64,
     SourceCount UInt64,
     SourceSum Float64,
@@ -525,7 +538,8 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.ingest_sink_exponential_h
 TO {db:Identifier}.sloscope_series_state AS
 SELECT
     ServiceName, MetricName, SourceSeriesKey AS SeriesKey, 'exponential_histogram' AS MetricType,
-    TimeUnixNano, SourceStartTimeUnixNano AS StartTimeUnixNano, Overflow,
+    SourceTimeUnixNano AS TimeUnixNano, SourceStartTimeUnixNano AS StartTimeUnixNano, Overflow,
+    SourceRecentTimes AS RecentTimes,
     SourceCount AS Count,
     SourceSum AS Sum,
     SourceScale AS Scale,
@@ -581,6 +595,8 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_sink_summary ${ON_CLUSTER} (
     Overflow Bool,
     IsNewSeries Bool,
     SourceSeriesKey UInt64,
+    SourceTimeUnixNano UInt64,
+    SourceRecentTimes Array(UInt64),
     SourceStartTimeUnixNano UInt64
 )
 ENGINE = Null;
@@ -600,7 +616,8 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.ingest_sink_summary_state
 TO {db:Identifier}.sloscope_series_state AS
 SELECT
     ServiceName, MetricName, SourceSeriesKey AS SeriesKey, 'summary' AS MetricType,
-    TimeUnixNano, SourceStartTimeUnixNano AS StartTimeUnixNano, Overflow
+    SourceTimeUnixNano AS TimeUnixNano, SourceStartTimeUnixNano AS StartTimeUnixNano, Overflow,
+    SourceRecentTimes AS RecentTimes
 FROM {db:Identifier}.ingest_sink_summary
 WHERE IsLatest;
 

@@ -1,8 +1,8 @@
 -- Writes one round ({round}) of the valid histogram points staged for a flush: a point
 -- of a series converted from cumulative waits for the round after the series' previous
--- point; every other point goes in round 1. A point not newer than its series' watermark
--- (the newest time stored) is a retry or a duplicate and is dropped. The sink fans each
--- row out to otel_metrics_histogram and sloscope_series_state.
+-- point; every other point goes in round 1. A point already stored (a retry or a
+-- duplicate) is dropped: see sloscope_point_is_new. The sink fans each row out to
+-- otel_metrics_histogram, and each series' newest to sloscope_series_state.
 --
 -- For a point and the previous point of its series (from sloscope_series_state):
 --   * a delta point is stored as it is;
@@ -12,7 +12,8 @@
 --     to its time) the point only re-bases the stream. A zero delta stores no row.
 -- Series new to a metric beyond {series_limit} are written to the overflow series
 -- (attributes {'otel.metric.overflow': 'true'}) and stay there.
--- Parameters: db, staging, sink, state, counts, series_limit, round (1, 2, ...).
+-- Parameters: db, staging, sink, state, counts, series_limit, round (1, 2, ...),
+-- recent_points (how many recent point times the state keeps per series).
 INSERT INTO {db:Identifier}.{sink:Identifier}
 WITH
     known AS MATERIALIZED (
@@ -21,6 +22,7 @@ WITH
             TimeUnixNano AS PrevTime,
             StartTimeUnixNano AS PrevStart,
             Overflow AS PrevOverflow,
+            RecentTimes AS PrevRecent,
             Count AS PrevCount,
             Sum AS PrevSum,
             BucketCounts AS PrevBuckets,
@@ -51,7 +53,10 @@ WITH
         INNER JOIN round USING (SeriesKey, TimeUnixNano)
         LEFT JOIN known USING (SeriesKey)
         LEFT JOIN new_series USING (SeriesKey)
-        WHERE RejectReason = '' AND TimeUnixNano > PrevTime
+        LEFT JOIN stored USING (SeriesKey)
+        WHERE RejectReason = ''
+            AND sloscope_point_is_new(
+                TimeUnixNano, PrevTime, PrevRecent, Converted, {recent_points:UInt32})
         LIMIT 1 BY SeriesKey, TimeUnixNano
     )
 SELECT
@@ -101,10 +106,13 @@ SELECT
         IsContinuation, StoredCount > 0,
         HasKnownStart AND Count > 0
     ) AS Emit,
-    true AS IsLatest,
+    TimeUnixNano = NewestStored AS IsLatest,
     IsOverflow AS Overflow,
     NOT HasPrevious AS IsNewSeries,
     SeriesKey AS SourceSeriesKey,
+    -- The state's version: a late point leaves the series' newest time as it was.
+    greatest(TimeUnixNano, PrevTime) AS SourceTimeUnixNano,
+    RecentAfter AS SourceRecentTimes,
     if(IsCumulative, StartTimeUnixNano, 0) AS SourceStartTimeUnixNano,
     Count AS SourceCount,
     Sum AS SourceSum,

@@ -1,12 +1,13 @@
 -- Writes one round ({round}) of the valid summary points staged for a flush: a point
 -- of a series converted from cumulative waits for the round after the series' previous
--- point; every other point goes in round 1. A point not newer than its series' watermark
--- (the newest time stored) is a retry or a duplicate and is dropped. The sink fans each
--- row out to otel_metrics_summary and sloscope_series_state.
+-- point; every other point goes in round 1. A point already stored (a retry or a
+-- duplicate) is dropped: see sloscope_point_is_new. The sink fans each row out to
+-- otel_metrics_summary, and each series' newest to sloscope_series_state.
 -- Summary points are stored as they are: quantiles cannot be turned into deltas.
 -- Series new to a metric beyond {series_limit} are written to the overflow series
 -- (attributes {'otel.metric.overflow': 'true'}) and stay there.
--- Parameters: db, staging, sink, state, counts, series_limit, round (1, 2, ...).
+-- Parameters: db, staging, sink, state, counts, series_limit, round (1, 2, ...),
+-- recent_points (how many recent point times the state keeps per series).
 INSERT INTO {db:Identifier}.{sink:Identifier}
 WITH
     known AS MATERIALIZED (
@@ -14,7 +15,8 @@ WITH
             SeriesKey,
             TimeUnixNano AS PrevTime,
             StartTimeUnixNano AS PrevStart,
-            Overflow AS PrevOverflow
+            Overflow AS PrevOverflow,
+            RecentTimes AS PrevRecent
         FROM {db:Identifier}.{state:Identifier} FINAL
         WHERE SeriesKey IN (SELECT SeriesKey FROM {db:Identifier}.{staging:Identifier})
     ),
@@ -28,7 +30,10 @@ WITH
         INNER JOIN round USING (SeriesKey, TimeUnixNano)
         LEFT JOIN known USING (SeriesKey)
         LEFT JOIN new_series USING (SeriesKey)
-        WHERE RejectReason = '' AND TimeUnixNano > PrevTime
+        LEFT JOIN stored USING (SeriesKey)
+        WHERE RejectReason = ''
+            AND sloscope_point_is_new(
+                TimeUnixNano, PrevTime, PrevRecent, Converted, {recent_points:UInt32})
         LIMIT 1 BY SeriesKey, TimeUnixNano
     )
 SELECT
@@ -56,10 +61,13 @@ SELECT
     cityHash64(cityHash64(ResourceAttributes, ScopeName, ScopeVersion), MetricName, StoredAttributes)
         AS StoredSeriesKey,
     true AS Emit,
-    true AS IsLatest,
+    TimeUnixNano = NewestStored AS IsLatest,
     IsOverflow AS Overflow,
     NOT HasPrevious AS IsNewSeries,
     SeriesKey AS SourceSeriesKey,
+    -- The state's version: a late point leaves the series' newest time as it was.
+    greatest(TimeUnixNano, PrevTime) AS SourceTimeUnixNano,
+    RecentAfter AS SourceRecentTimes,
     0 AS SourceStartTimeUnixNano
 FROM points
 SETTINGS join_use_nulls = 0, enable_materialized_cte = 1

@@ -94,4 +94,4 @@ def test_retention_follows_the_setting(store_options: StoreOptions) -> None:
     removed.close()
 
 
-PINNED_DIGESTS = {2: "38d9f5e913de105346318c35119576da53cfcc4f2fc796c4e5abbac535104366"}
+PINNED_DIGESTS = {2: "326765da6ceefd85208877203a8af13732067575f26f42e217205a7a04279cd9"}

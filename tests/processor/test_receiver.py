@@ -13,6 +13,7 @@ import trustme
 from google.rpc import error_details_pb2, status_pb2
 
 from processor import BatchOptions, Limits, TlsFiles
+from processor._pipeline import RECENT_POINTS
 from processor.store import Store
 from tests.support import otlp
 from tests.support.processor import running_processor
@@ -114,6 +115,46 @@ def test_a_retried_request_is_stored_once(store: Store) -> None:
         otlp.export(running.endpoint, later)
         otlp.export(running.endpoint, payload)  # an old retry arriving late
     assert _count(store) == 6
+
+
+def test_a_late_delta_point_is_stored_and_its_retry_is_not(store: Store) -> None:
+    """Exports in parallel, or one retried while the next got through, reach the processor
+    out of order: a point older than the series' newest is still new (three of each)."""
+    first, second, third = (_one_point_request(time_s=NOW_S + s) for s in (0, 10, 20))
+    with running_processor(store) as running:
+        otlp.export(running.endpoint, third)
+        otlp.export(running.endpoint, first)
+        otlp.export(running.endpoint, second)
+        otlp.export(running.endpoint, first)  # a retry of the late one
+        otlp.export(running.endpoint, third)
+    assert _count(store) == 9
+
+
+def _points_request(times_s: list[float]) -> bytes:
+    request = otlp.request("recv")
+    histogram = otlp.metric(request, "latency", "s")
+    for time_s in times_s:
+        otlp.histogram_point(histogram, [1, 0, 0, 0], BOUNDS, time_s, attrs={"route": "/a"})
+    return request.SerializeToString()
+
+
+def test_a_point_older_than_every_recent_time_is_taken_for_a_retry(store: Store) -> None:
+    """The state keeps the newest RECENT_POINTS times of a series: a point older than all
+    of them cannot be told from a retry of a forgotten one and is dropped; one among them
+    is stored once."""
+    recent = [NOW_S + 10 * i for i in range(1, RECENT_POINTS + 2)]
+    with running_processor(store) as running:
+        otlp.export(running.endpoint, _points_request(recent[:2]))
+        otlp.export(running.endpoint, _points_request([NOW_S]))  # late, the list not full
+        otlp.export(running.endpoint, _points_request(recent[2:]))
+        otlp.export(running.endpoint, _points_request([NOW_S + 5, NOW_S + 15]))
+        otlp.export(running.endpoint, _points_request(recent))  # every one a retry
+    assert _count(store) == len(recent) + 1
+    stored = store.query(
+        "SELECT length(RecentTimes), RecentTimes[1] FROM {db:Identifier}.sloscope_series_state"
+        " FINAL WHERE ServiceName = 'recv'"
+    )
+    assert stored == [(RECENT_POINTS, int((NOW_S + 20) * otlp.SECOND_NS))]
 
 
 def test_shutdown_writes_what_was_accepted(store: Store) -> None:

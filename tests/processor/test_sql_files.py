@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from processor import _sql
-from processor._pipeline import Limits, Pipeline, sink_table, staging_table
+from processor._pipeline import RECENT_POINTS, Limits, Pipeline, sink_table, staging_table
 from processor._structures import structure_for
 from processor._types import MetricType
 from processor.store import SERIES_COUNTS_TABLE, SERIES_STATE_TABLE, Store
@@ -31,7 +31,16 @@ def _parameters(name: str) -> set[str]:
             "max_attribute_bytes",
         }
     if name.startswith("write_"):
-        return {"db", "staging", "sink", "state", "counts", "series_limit", "round"}
+        return {
+            "db",
+            "staging",
+            "sink",
+            "state",
+            "counts",
+            "series_limit",
+            "round",
+            "recent_points",
+        }
     if name in ("rejections", "rounds"):
         return {"db", "staging"}
     if name == "overflowing":
@@ -100,6 +109,7 @@ def test_write_selects_the_sink_columns_in_order(
             "counts": SERIES_COUNTS_TABLE,
             "series_limit": 10,
             "round": 1,
+            "recent_points": RECENT_POINTS,
         },
     )
     expected = _table_columns(store, sink_table(metric_type))
