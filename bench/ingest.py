@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
@@ -36,7 +37,7 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.metrics.v1 import metrics_pb2
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import print_table, save, versions
+from bench.common import median, print_table, save, versions
 
 EXPORT = "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export"
 BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
@@ -198,18 +199,43 @@ def parse_rate(payloads: list[bytes], points: int, repeat: int) -> float:
     return points / best
 
 
+@dataclass(frozen=True)
+class Round:
+    """One measured round: points stored, processor CPU seconds (with the merges that
+    followed within the settle time) and wall seconds."""
+
+    points: int
+    cpu_s: float
+    cpu_settled_s: float
+    wall_s: float
+    rejected: int
+
+
+def measure_round(
+    endpoint: str,
+    process: psutil.Process,
+    payloads: list[bytes],
+    points: int,
+    args: argparse.Namespace,
+) -> Round:
+    cpu_before, wall_before = cpu_seconds(process), time.perf_counter()
+    rejected = asyncio.run(send_all(endpoint, payloads, args.concurrency))
+    wall = time.perf_counter() - wall_before
+    cpu_load = cpu_seconds(process) - cpu_before
+    time.sleep(args.settle)
+    return Round(points, cpu_load, cpu_seconds(process) - cpu_before, wall, rejected)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--requests", type=int, default=600, help="requests measured")
+    parser.add_argument("--requests", type=int, default=600, help="requests per measured round")
+    parser.add_argument("--repeat", type=int, default=3, help="measured rounds")
     parser.add_argument("--points", type=int, default=1000, help="histogram points per request")
     parser.add_argument("--instances", type=int, default=20, help="sending service instances")
     parser.add_argument("--concurrency", type=int, default=64, help="calls in flight")
     parser.add_argument("--temporality", choices=["delta", "cumulative"], default="delta")
     parser.add_argument(
-        "--settle",
-        type=float,
-        default=3.0,
-        help="seconds of background merges counted after the load",
+        "--settle", type=float, default=2.0, help="seconds of merges counted after each round"
     )
     args = parser.parse_args()
     temporality = {"delta": 1, "cumulative": 2}[args.temporality]
@@ -217,7 +243,8 @@ def main() -> None:
     rnd = random.Random(7)
     t0_ns = (time.time_ns() // 1_000_000_000 - 3 * 3600) * 1_000_000_000
     warmup_exports = 2
-    exports = warmup_exports + -(-args.requests // args.instances)
+    round_exports = -(-args.requests // args.instances)
+    exports = warmup_exports + args.repeat * round_exports
     print(
         f"building {exports * args.instances} requests of {args.points} points ...", file=sys.stderr
     )
@@ -229,10 +256,13 @@ def main() -> None:
         for export in range(exports)
     ]
     warmup = [payload for batch in by_export[:warmup_exports] for payload in batch]
-    measured = [payload for batch in by_export[warmup_exports:] for payload in batch][
-        : args.requests
+    rounds_payloads = [
+        [payload for batch in by_export[first : first + round_exports] for payload in batch][
+            : args.requests
+        ]
+        for first in range(warmup_exports, exports, round_exports)
     ]
-    measured_points = len(measured) * args.points
+    points_per_round = args.requests * args.points
 
     with tempfile.TemporaryDirectory(prefix="sloscope-bench-") as tmp:
         server, endpoint, api_url = start_server(Path(tmp) / "data")
@@ -240,41 +270,45 @@ def main() -> None:
             process = psutil.Process(server.pid)
             asyncio.run(send_all(endpoint, warmup, args.concurrency))
             time.sleep(args.settle)
-            cpu_before, wall_before = cpu_seconds(process), time.perf_counter()
-            rejected = asyncio.run(send_all(endpoint, measured, args.concurrency))
-            wall = time.perf_counter() - wall_before
-            cpu_load = cpu_seconds(process) - cpu_before
-            time.sleep(args.settle)
-            cpu_settled = cpu_seconds(process) - cpu_before
+            rounds = [
+                measure_round(endpoint, process, payloads, points_per_round, args)
+                for payloads in rounds_payloads
+            ]
             stored = stored_points(api_url)
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=120)
 
-    expected = (len(warmup) + len(measured)) * args.points
-    parse = parse_rate(measured, measured_points, repeat=3)
-    per_cpu = measured_points / cpu_load
-    per_cpu_settled = measured_points / cpu_settled
+    expected = (len(warmup) + args.repeat * args.requests) * args.points
+    parse = parse_rate(rounds_payloads[0], points_per_round, repeat=3)
+    per_cpu = [r.points / r.cpu_s for r in rounds]
+    per_cpu_settled = [r.points / r.cpu_settled_s for r in rounds]
+    per_wall = [r.points / r.wall_s for r in rounds]
     rows = [
-        ["processor, per CPU-second (during load)", per_cpu, per_cpu / parse],
         [
-            f"processor, per CPU-second (+{args.settle:g} s of merges after)",
-            per_cpu_settled,
-            per_cpu_settled / parse,
+            "processor, per CPU-second",
+            median(per_cpu),
+            min(per_cpu),
+            max(per_cpu),
+            median(per_cpu) / parse,
         ],
         [
-            "wall clock (points per second)",
-            measured_points / wall,
-            (measured_points / wall) / parse,
+            f"processor, per CPU-second (+ merges within {args.settle:g} s)",
+            median(per_cpu_settled),
+            min(per_cpu_settled),
+            max(per_cpu_settled),
+            median(per_cpu_settled) / parse,
         ],
-        ["reference: protobuf parse only (FromString)", parse, 1.0],
+        ["wall clock", median(per_wall), min(per_wall), max(per_wall), median(per_wall) / parse],
+        ["reference: protobuf parse only (FromString)", parse, parse, parse, 1.0],
     ]
     print_table(
-        f"ingest: {len(measured)} requests x {args.points} histogram points ({args.temporality}), "
-        f"{args.concurrency} in flight",
-        ["measure", "points/s", "of parse rate"],
+        f"ingest: {args.repeat} rounds of {args.requests} requests x {args.points} histogram "
+        f"points ({args.temporality}), {args.concurrency} in flight; points per second",
+        ["measure", "median", "min", "max", "of parse rate"],
         rows,
     )
+    rejected = sum(r.rejected for r in rounds)
     print(
         f"\nstored {stored:,} of {expected:,} sent ({rejected} rejected); "
         "bar: 40,000 points per processor CPU-second"
@@ -285,13 +319,13 @@ def main() -> None:
         "ingest",
         {
             "parameters": vars(args),
-            "points_measured": measured_points,
-            "points_per_cpu_second": round(per_cpu),
-            "points_per_cpu_second_with_merges": round(per_cpu_settled),
-            "points_per_wall_second": round(measured_points / wall),
+            "points_per_round": points_per_round,
+            "points_per_cpu_second": round(median(per_cpu)),
+            "points_per_cpu_second_rounds": [round(value) for value in per_cpu],
+            "points_per_cpu_second_with_merges": round(median(per_cpu_settled)),
+            "points_per_wall_second": round(median(per_wall)),
             "parse_only_points_per_second": round(parse),
-            "processor_cpu_seconds": round(cpu_load, 3),
-            "wall_seconds": round(wall, 3),
+            "rounds": [vars(r) for r in rounds],
             "stored_points": stored,
             "bar_points_per_cpu_second": 40_000,
             "versions": versions(
