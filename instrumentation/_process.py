@@ -25,6 +25,11 @@ _Callback = Callable[[CallbackOptions], Iterable[Observation]]
 _READ_ERRORS: Final = (OSError, psutil.Error)
 _MODES: Final = ("user", "system")
 
+# CPU times advance in clock ticks (10 ms on Linux): over a shorter interval the
+# utilization would be mostly rounding (two reads 2 ms apart can show 250%), so the
+# previous figure stands until this much time has passed.
+_MIN_UTILIZATION_INTERVAL_S: Final = 1.0
+
 
 class _Sample(NamedTuple):
     cpu_s: Mapping[str, float]
@@ -51,6 +56,7 @@ class ProcessMetrics:
         self._created_s = self._process.create_time()
         self._cpus = psutil.cpu_count(logical=True) or 1
         self._previous: tuple[float, Mapping[str, float]] | None = None
+        self._utilization: Mapping[str, float] | None = None
         self._sample = CycleCache("process", self._read, errors=_READ_ERRORS, max_age_s=max_age_s)
         self._modes: dict[str, dict[str, AttributeValue]] = {
             mode: {conv.ATTR_CPU_MODE: mode} for mode in _MODES
@@ -105,9 +111,13 @@ class ProcessMetrics:
         now_s = time.time()
         cpu_s = {"user": float(times.user), "system": float(times.system)}
         then_s, before = self._previous or (self._created_s, dict.fromkeys(_MODES, 0.0))
-        capacity_s = max(now_s - then_s, 1e-9) * self._cpus
-        utilization = {mode: max(cpu_s[mode] - before[mode], 0.0) / capacity_s for mode in _MODES}
-        self._previous = (now_s, cpu_s)
+        utilization = self._utilization
+        if utilization is None or now_s - then_s >= _MIN_UTILIZATION_INTERVAL_S:
+            capacity_s = max(now_s - then_s, 1e-9) * self._cpus
+            utilization = {
+                mode: min(max(cpu_s[mode] - before[mode], 0.0) / capacity_s, 1.0) for mode in _MODES
+            }
+            self._previous, self._utilization = (now_s, cpu_s), utilization
         return _Sample(
             cpu_s, utilization, memory.rss, memory.vms, threads, fds, now_s - self._created_s
         )

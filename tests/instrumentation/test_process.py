@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import time
 
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
@@ -29,6 +30,25 @@ def test_process_values(meter_provider: MeterProvider, reader: InMemoryMetricRea
     assert (fds.value or 0) >= 3
     (uptime,) = named(points, "process.uptime")
     assert (uptime.value or 0) > 0
+
+
+def test_utilization_is_not_taken_over_a_few_clock_ticks(
+    meter_provider: MeterProvider, reader: InMemoryMetricReader
+) -> None:
+    """CPU times move in 10 ms ticks: a collection well under a second after the last
+    keeps its figure rather than dividing a few ticks by a few milliseconds (which can
+    give over 100%)."""
+    instrument_resources(meter_provider, system=False, max_age_s=0)
+    first = by_attributes(collect(reader), "process.cpu.utilization", "cpu.mode")
+    # Taken since the process started (every callback of a collection reads anew here,
+    # max_age_s=0: a figure over the microseconds between two of them would be 0 or huge).
+    assert sum(p.value or 0.0 for p in first.values()) > 0
+    busy_until = time.process_time() + 0.05
+    while time.process_time() < busy_until:
+        pass
+    second = by_attributes(collect(reader), "process.cpu.utilization", "cpu.mode")
+    assert {k: p.value for k, p in second.items()} == {k: p.value for k, p in first.items()}
+    assert all(0.0 <= (p.value or 0.0) <= 1.0 for p in first.values())
 
 
 def test_gc_collections_by_generation(
