@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import os
 from importlib.metadata import EntryPoint, entry_points
-from typing import Any, ClassVar
 
 import fastapi
 import pytest
 from fastapi import FastAPI
+from opentelemetry.instrumentation.system_metrics import SystemMetricsInstrumentor
+from opentelemetry.instrumentation.urllib import URLLibInstrumentor
 from opentelemetry.sdk.metrics import MeterProvider
 from starlette.applications import Starlette
 
@@ -21,15 +22,6 @@ from instrumentation.distro import (
     SloscopeDistro,
     patch_starlette,
 )
-
-
-class RecordingInstrumentor:
-    """Stands in for a third-party instrumentor that the distro must load as usual."""
-
-    calls: ClassVar[list[dict[str, Any]]] = []
-
-    def instrument(self, **kwargs: Any) -> None:
-        RecordingInstrumentor.calls.append(kwargs)
 
 
 @pytest.fixture
@@ -102,25 +94,23 @@ def test_an_explicitly_instrumented_app_is_wrapped_once() -> None:
     assert not isinstance(stack.app, SloscopeMiddleware)
 
 
+def _installed(name: str) -> EntryPoint:
+    (entry,) = [ep for ep in entry_points(group="opentelemetry_instrumentor") if ep.name == name]
+    return entry
+
+
 def test_the_legacy_system_metrics_instrumentor_is_skipped(
     meter_provider: MeterProvider,
 ) -> None:
-    entry = EntryPoint(
-        name="system_metrics",
-        value=f"{__name__}:RecordingInstrumentor",
-        group="opentelemetry_instrumentor",
-    )
-    RecordingInstrumentor.calls.clear()
-    SloscopeDistro().load_instrumentor(entry, skip_dep_check=True)
-    assert RecordingInstrumentor.calls == []
+    SloscopeDistro().load_instrumentor(_installed("system_metrics"), skip_dep_check=True)
+    assert not SystemMetricsInstrumentor().is_instrumented_by_opentelemetry
 
 
 def test_other_instrumentors_load_as_usual() -> None:
-    entry = EntryPoint(
-        name="recording",
-        value=f"{__name__}:RecordingInstrumentor",
-        group="opentelemetry_instrumentor",
-    )
-    RecordingInstrumentor.calls.clear()
-    SloscopeDistro().load_instrumentor(entry, skip_dep_check=True)
-    assert RecordingInstrumentor.calls == [{"skip_dep_check": True}]
+    instrumentor = URLLibInstrumentor()
+    assert not instrumentor.is_instrumented_by_opentelemetry
+    SloscopeDistro().load_instrumentor(_installed("urllib"), skip_dep_check=True)
+    try:
+        assert instrumentor.is_instrumented_by_opentelemetry
+    finally:
+        instrumentor.uninstrument()
