@@ -57,7 +57,7 @@ def gauge_parameters(found: Sequence[Context], end: datetime) -> dict[str, Any]:
         "targets": sorted(set(zip(columns["s_service"], columns["s_metric"], strict=True))),
         "read_from": min(g.read_from for g in grids),
         "read_to": end,
-        **filters.tuples(),
+        **filters.parameters(),
         **columns,
     }
 

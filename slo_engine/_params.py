@@ -47,11 +47,3 @@ class FilterTable:
             "group_count": self.count,
             "group_negate": self.negate,
         }
-
-    def tuples(self) -> dict[str, Any]:
-        """The same table as ``conditions`` (attribute, op, values, number) and ``groups``
-        (first condition, count, negate) tuples, for the SQL files that take them so."""
-        return {
-            "conditions": list(zip(self.keys, self.ops, self.values, self.numbers, strict=True)),
-            "groups": list(zip(self.first, self.count, self.negate, strict=True)),
-        }

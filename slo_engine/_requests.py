@@ -82,7 +82,7 @@ def series_parameters(
         "last_hour": _floor_hour(end - timedelta(seconds=1)),
         "raw_from": start,
         "raw_to": end,
-        **filters.tuples(),
+        **filters.parameters(),
         **columns,
     }
 

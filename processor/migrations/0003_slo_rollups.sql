@@ -285,6 +285,35 @@ GROUP BY ServiceName, MetricName, Day, AttributesHash;
 -- times (nested calls multiply it), so every value used more than once is bound once with
 -- a one-element lambda: arrayMap(x -> body, [value])[1].
 
+-- sloscope_filter_groups_v1(attributes, cond_key, cond_op, cond_values, cond_number,
+--   group_first, group_count, group_negate) -> Array(Bool): whether each filter group of
+--   an SLO file's filter table accepts a series' attribute map. Conditions are
+--   (attribute, op, values, number) columns; op is in, not_in, matches (values[1], a
+--   regular expression), exists, missing, or lt/le/gt/ge against number (false when the
+--   value is not a number). A group is a run of conditions (first, count) that all hold,
+--   or with negate = 1 that do not all hold.
+CREATE FUNCTION IF NOT EXISTS sloscope_filter_groups_v1 ${ON_CLUSTER} AS
+(attributes, cond_key, cond_op, cond_values, cond_number, group_first, group_count, group_negate)
+-> arrayMap(
+    condition_ok -> arrayMap(
+        (first, count, negate) -> xor(arrayAll(x -> x, arraySlice(condition_ok, first, count)), negate = 1),
+        group_first, group_count, group_negate),
+    [arrayMap(
+        (value, present, op, values, number) -> multiIf(
+            op = 'in', present AND has(values, value),
+            op = 'not_in', NOT (present AND has(values, value)),
+            op = 'matches', present AND match(value, values[1]),
+            op = 'exists', present,
+            op = 'missing', NOT present,
+            ifNull(multiIf(
+                op = 'lt', toFloat64OrNull(value) < number,
+                op = 'le', toFloat64OrNull(value) <= number,
+                op = 'gt', toFloat64OrNull(value) > number,
+                toFloat64OrNull(value) >= number), false)),
+        arrayMap(k -> attributes[k], cond_key),
+        arrayMap(k -> mapContains(attributes, k), cond_key),
+        cond_op, cond_values, cond_number)])[1];
+
 -- sloscope_histogram_quantile_v1(q, bounds, counts, observed_min, observed_max)
 --   -> (value, error). counts are per bucket (length(bounds) + 1); observed_min/max are
 --   +inf/-inf when unknown. The value is Prometheus' linear interpolation in the bucket

@@ -65,31 +65,11 @@ WITH
         FROM (
             SELECT
                 *,
-                arrayMap(
-                    (value, present, op, values, number) -> multiIf(
-                        op = 'in', present AND has(values, value),
-                        op = 'not_in', NOT (present AND has(values, value)),
-                        op = 'matches', present AND match(value, values[1]),
-                        op = 'exists', present,
-                        op = 'missing', NOT present,
-                        ifNull(multiIf(
-                            op = 'lt', toFloat64OrNull(value) < number,
-                            op = 'le', toFloat64OrNull(value) <= number,
-                            op = 'gt', toFloat64OrNull(value) > number,
-                            toFloat64OrNull(value) >= number), false)),
-                    arrayMap(k -> SeriesAttributes[k], {cond_key:Array(String)}),
-                    arrayMap(k -> mapContains(SeriesAttributes, k), {cond_key:Array(String)}),
-                    {cond_op:Array(String)},
-                    {cond_values:Array(Array(String))},
-                    {cond_number:Array(Float64)}
-                ) AS condition_ok,
-                arrayMap(
-                    (first, count, negate) -> xor(
-                        arrayAll(x -> x, arraySlice(condition_ok, first, count)), negate = 1),
-                    {group_first:Array(UInt32)},
-                    {group_count:Array(UInt32)},
-                    {group_negate:Array(UInt8)}
-                ) AS group_ok
+                sloscope_filter_groups_v1(SeriesAttributes,
+                    {cond_key:Array(String)}, {cond_op:Array(String)},
+                    {cond_values:Array(Array(String))}, {cond_number:Array(Float64)},
+                    {group_first:Array(UInt32)}, {group_count:Array(UInt32)},
+                    {group_negate:Array(UInt8)}) AS group_ok
             FROM series
         ) AS evaluated
         INNER JOIN specs USING (ServiceName, MetricName)

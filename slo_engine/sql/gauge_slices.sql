@@ -10,7 +10,7 @@
 -- Points are the rows of otel_metrics_gauge, and of otel_metrics_sum that are
 -- non-monotonic and cumulative (their value is a level), of each SLO's service and
 -- metric, from read_from to read_to, with a recorded value (Flags bit 0 clear); their
--- series are matched against the SLO's filter once (conditions and groups as in
+-- series are matched against the SLO's filter once (sloscope_filter_groups_v1, as in
 -- series.sql). A slice (slice_s seconds, epoch-aligned, wholly before slices_end, touching
 -- no excluded range) is low traffic below min_events points; otherwise, without a
 -- slice_target (nan), it is good when the aggregation (avg, min or max) of its values
@@ -20,9 +20,10 @@
 -- excluded (start, end) ranges, window starts and the end of the last whole slice, times
 -- in Unix seconds.
 --
--- Parameters: db, targets, read_from, read_to, conditions, groups, s_service, s_metric,
--- s_filter, s_per, s_op, s_threshold, s_aggregation, s_slice, s_target, s_min_events,
--- s_excluded, s_window_starts, s_end.
+-- Parameters: db, targets, read_from, read_to, cond_key, cond_op, cond_values,
+-- cond_number, group_first, group_count, group_negate, s_service, s_metric, s_filter,
+-- s_per, s_op, s_threshold, s_aggregation, s_slice, s_target, s_min_events, s_excluded,
+-- s_window_starts, s_end.
 WITH
     points AS (
         SELECT ServiceName, MetricName, cityHash64(Attributes) AS AttributesHash, Attributes, TimeUnix, Value
@@ -50,24 +51,11 @@ WITH
             MetricName,
             AttributesHash,
             Attributes,
-            arrayMap(
-                c -> multiIf(
-                    c.2 = 'in', mapContains(Attributes, c.1) AND has(c.3, Attributes[c.1]),
-                    c.2 = 'not_in', NOT (mapContains(Attributes, c.1) AND has(c.3, Attributes[c.1])),
-                    c.2 = 'matches', mapContains(Attributes, c.1) AND match(Attributes[c.1], c.3[1]),
-                    c.2 = 'exists', mapContains(Attributes, c.1),
-                    c.2 = 'missing', NOT mapContains(Attributes, c.1),
-                    ifNull(multiIf(
-                        c.2 = 'lt', toFloat64OrNull(Attributes[c.1]) < c.4,
-                        c.2 = 'le', toFloat64OrNull(Attributes[c.1]) <= c.4,
-                        c.2 = 'gt', toFloat64OrNull(Attributes[c.1]) > c.4,
-                        toFloat64OrNull(Attributes[c.1]) >= c.4), false)),
-                {conditions:Array(Tuple(String, String, Array(String), Float64))}
-            ) AS condition_ok,
-            arrayMap(
-                g -> xor(arrayAll(x -> x, arraySlice(condition_ok, g.1, g.2)), g.3 = 1),
-                {groups:Array(Tuple(UInt32, UInt32, UInt8))}
-            ) AS group_ok
+            sloscope_filter_groups_v1(Attributes,
+                {cond_key:Array(String)}, {cond_op:Array(String)},
+                {cond_values:Array(Array(String))}, {cond_number:Array(Float64)},
+                {group_first:Array(UInt32)}, {group_count:Array(UInt32)},
+                {group_negate:Array(UInt8)}) AS group_ok
         FROM series
     ),
     specs AS (

@@ -11,9 +11,9 @@
 --
 -- Series: each (service, metric, attributes, bucket layout) with data in the hourly
 -- rollup from first_hour to last_hour, or with use_raw = 1 in the raw table from
--- seg_starts[1] to data_to, matched against the SLOs' filters: cond_* are conditions
--- (attribute, op, values, number), group_* filters as runs of them (first condition,
--- count, negate; a group holds when all its conditions do, or negated, when not all do).
+-- seg_starts[1] to data_to, matched against the SLOs' filters by
+-- sloscope_filter_groups_v1: cond_* are conditions (attribute, op, values, number),
+-- group_* filters as runs of them (first condition, count, negate).
 -- Time is cut into segments (elementary ranges between every window start, exclusion edge
 -- and the evaluation instant; seg_starts in order): whole hours come from slo_histogram_1h
 -- (the hours no segment start falls inside), other minutes from slo_histogram_1m
@@ -76,31 +76,11 @@ WITH
         FROM (
             SELECT
                 *,
-                arrayMap(
-                    (value, present, op, values, number) -> multiIf(
-                        op = 'in', present AND has(values, value),
-                        op = 'not_in', NOT (present AND has(values, value)),
-                        op = 'matches', present AND match(value, values[1]),
-                        op = 'exists', present,
-                        op = 'missing', NOT present,
-                        ifNull(multiIf(
-                            op = 'lt', toFloat64OrNull(value) < number,
-                            op = 'le', toFloat64OrNull(value) <= number,
-                            op = 'gt', toFloat64OrNull(value) > number,
-                            toFloat64OrNull(value) >= number), false)),
-                    arrayMap(k -> SeriesAttributes[k], {cond_key:Array(String)}),
-                    arrayMap(k -> mapContains(SeriesAttributes, k), {cond_key:Array(String)}),
-                    {cond_op:Array(String)},
-                    {cond_values:Array(Array(String))},
-                    {cond_number:Array(Float64)}
-                ) AS condition_ok,
-                arrayMap(
-                    (first, count, negate) -> xor(
-                        arrayAll(x -> x, arraySlice(condition_ok, first, count)), negate = 1),
-                    {group_first:Array(UInt32)},
-                    {group_count:Array(UInt32)},
-                    {group_negate:Array(UInt8)}
-                ) AS group_ok
+                sloscope_filter_groups_v1(SeriesAttributes,
+                    {cond_key:Array(String)}, {cond_op:Array(String)},
+                    {cond_values:Array(Array(String))}, {cond_number:Array(Float64)},
+                    {group_first:Array(UInt32)}, {group_count:Array(UInt32)},
+                    {group_negate:Array(UInt8)}) AS group_ok
             FROM series
         ) AS evaluated
         INNER JOIN specs USING (ServiceName, MetricName)

@@ -7,14 +7,15 @@
 -- (the values of the SLO's `per` attributes).
 --
 -- Series are those with data in the hourly rollups from first_hour to last_hour, or, with
--- use_raw = 1, in the raw tables from raw_from to raw_to. conditions are
--- (attribute, op, values, number) tuples; groups are (first condition, count, negate):
--- a group holds when all its conditions do (or, negated, when not all do). The SLOs are
+-- use_raw = 1, in the raw tables from raw_from to raw_to, matched by
+-- sloscope_filter_groups_v1 against the filter table (cond_*: conditions, group_*: runs
+-- of them). The SLOs are
 -- columns s_*: source, service, metric, filter group, good group (0 for none) and the
 -- per attributes.
 --
--- Parameters: db, targets, use_raw, first_hour, last_hour, raw_from, raw_to, conditions,
--- groups, s_source, s_service, s_metric, s_filter, s_good, s_per.
+-- Parameters: db, targets, use_raw, first_hour, last_hour, raw_from, raw_to, cond_key,
+-- cond_op, cond_values, cond_number, group_first, group_count, group_negate, s_source,
+-- s_service, s_metric, s_filter, s_good, s_per.
 WITH
     series AS (
         SELECT
@@ -76,24 +77,11 @@ WITH
             MetricName,
             AttributesHash,
             SeriesAttributes,
-            arrayMap(
-                c -> multiIf(
-                    c.2 = 'in', mapContains(SeriesAttributes, c.1) AND has(c.3, SeriesAttributes[c.1]),
-                    c.2 = 'not_in', NOT (mapContains(SeriesAttributes, c.1) AND has(c.3, SeriesAttributes[c.1])),
-                    c.2 = 'matches', mapContains(SeriesAttributes, c.1) AND match(SeriesAttributes[c.1], c.3[1]),
-                    c.2 = 'exists', mapContains(SeriesAttributes, c.1),
-                    c.2 = 'missing', NOT mapContains(SeriesAttributes, c.1),
-                    ifNull(multiIf(
-                        c.2 = 'lt', toFloat64OrNull(SeriesAttributes[c.1]) < c.4,
-                        c.2 = 'le', toFloat64OrNull(SeriesAttributes[c.1]) <= c.4,
-                        c.2 = 'gt', toFloat64OrNull(SeriesAttributes[c.1]) > c.4,
-                        toFloat64OrNull(SeriesAttributes[c.1]) >= c.4), false)),
-                {conditions:Array(Tuple(String, String, Array(String), Float64))}
-            ) AS condition_ok,
-            arrayMap(
-                g -> xor(arrayAll(x -> x, arraySlice(condition_ok, g.1, g.2)), g.3 = 1),
-                {groups:Array(Tuple(UInt32, UInt32, UInt8))}
-            ) AS group_ok
+            sloscope_filter_groups_v1(SeriesAttributes,
+                {cond_key:Array(String)}, {cond_op:Array(String)},
+                {cond_values:Array(Array(String))}, {cond_number:Array(Float64)},
+                {group_first:Array(UInt32)}, {group_count:Array(UInt32)},
+                {group_negate:Array(UInt8)}) AS group_ok
         FROM series
     ),
     specs AS (

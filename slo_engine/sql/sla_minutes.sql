@@ -36,37 +36,11 @@ WITH
             ServiceName,
             MetricName,
             AttributesHash,
-            arrayMap(
-                c -> multiIf(
-                    {cond_op:Array(String)}[c] = 'in',
-                        mapContains(Attributes, {cond_key:Array(String)}[c])
-                        AND has({cond_values:Array(Array(String))}[c], Attributes[{cond_key:Array(String)}[c]]),
-                    {cond_op:Array(String)}[c] = 'not_in',
-                        NOT (mapContains(Attributes, {cond_key:Array(String)}[c])
-                        AND has({cond_values:Array(Array(String))}[c], Attributes[{cond_key:Array(String)}[c]])),
-                    {cond_op:Array(String)}[c] = 'matches',
-                        mapContains(Attributes, {cond_key:Array(String)}[c])
-                        AND match(Attributes[{cond_key:Array(String)}[c]], {cond_values:Array(Array(String))}[c][1]),
-                    {cond_op:Array(String)}[c] = 'exists', mapContains(Attributes, {cond_key:Array(String)}[c]),
-                    {cond_op:Array(String)}[c] = 'missing', NOT mapContains(Attributes, {cond_key:Array(String)}[c]),
-                    ifNull(multiIf(
-                        {cond_op:Array(String)}[c] = 'lt',
-                            toFloat64OrNull(Attributes[{cond_key:Array(String)}[c]]) < {cond_number:Array(Float64)}[c],
-                        {cond_op:Array(String)}[c] = 'le',
-                            toFloat64OrNull(Attributes[{cond_key:Array(String)}[c]]) <= {cond_number:Array(Float64)}[c],
-                        {cond_op:Array(String)}[c] = 'gt',
-                            toFloat64OrNull(Attributes[{cond_key:Array(String)}[c]]) > {cond_number:Array(Float64)}[c],
-                        toFloat64OrNull(Attributes[{cond_key:Array(String)}[c]]) >= {cond_number:Array(Float64)}[c]),
-                        false)
-                ),
-                range(1, length({cond_op:Array(String)}) + 1)
-            ) AS condition_ok,
-            arrayMap(
-                g -> xor(
-                    arrayAll(x -> x, arraySlice(condition_ok, {group_first:Array(UInt32)}[g], {group_count:Array(UInt32)}[g])),
-                    {group_negate:Array(UInt8)}[g] = 1),
-                range(1, length({group_first:Array(UInt32)}) + 1)
-            ) AS group_ok
+            sloscope_filter_groups_v1(Attributes,
+                {cond_key:Array(String)}, {cond_op:Array(String)},
+                {cond_values:Array(Array(String))}, {cond_number:Array(Float64)},
+                {group_first:Array(UInt32)}, {group_count:Array(UInt32)},
+                {group_negate:Array(UInt8)}) AS group_ok
         FROM series
     ),
     matched AS (
