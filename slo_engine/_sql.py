@@ -1,18 +1,35 @@
-"""The engine's SQL files, loaded once by name through importlib.resources."""
+"""The engine's SQL files, loaded once by name through importlib.resources.
+
+A file whose name starts with ``_`` is a fragment several queries share: ``${NAME}`` in a
+query stands for the text of ``_name.sql`` (its leading comment lines left out).
+"""
 
 from __future__ import annotations
 
 import importlib.resources
 import re
+import string
 from functools import lru_cache
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*):([^{}]+)\}")
+_FRAGMENT = re.compile(r"\$\{([A-Z_]+)\}")
+
+
+def _text(name: str) -> str:
+    return (importlib.resources.files("slo_engine") / "sql" / f"{name}.sql").read_text()
 
 
 @lru_cache(maxsize=32)
 def sql(name: str) -> str:
-    """The text of ``slo_engine/sql/<name>.sql``."""
-    return (importlib.resources.files("slo_engine") / "sql" / f"{name}.sql").read_text()
+    """The text of ``slo_engine/sql/<name>.sql``, with its fragments in place."""
+    text = _text(name)
+    fragments = {key: _fragment(key) for key in _FRAGMENT.findall(text)}
+    return string.Template(text).substitute(fragments)
+
+
+def _fragment(key: str) -> str:
+    lines = _text(f"_{key.lower()}").splitlines()
+    return "\n".join(line for line in lines if not line.startswith("-- ")).strip()
 
 
 def placeholders(text: str) -> set[str]:
@@ -21,5 +38,10 @@ def placeholders(text: str) -> set[str]:
 
 
 def names() -> list[str]:
+    """Every query shipped, by name (fragments are not queries)."""
     folder = importlib.resources.files("slo_engine") / "sql"
-    return sorted(entry.name[:-4] for entry in folder.iterdir() if entry.name.endswith(".sql"))
+    return sorted(
+        entry.name[:-4]
+        for entry in folder.iterdir()
+        if entry.name.endswith(".sql") and not entry.name.startswith("_")
+    )
