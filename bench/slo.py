@@ -116,8 +116,8 @@ def main() -> None:
         default=[0, 5],
         help="SLO mixes to measure: how many of the SLOs budget by time slices (e.g. 0,5)",
     )
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--raw-repeat", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--raw-repeat", type=int, default=3)
     args = parser.parse_args()
 
     series = bulk_series(args.services, args.routes)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from functools import lru_cache
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
 _UNITS = {
@@ -27,8 +28,10 @@ def parse_duration(text: str) -> timedelta:
     return float(match.group(1)) * _UNITS[match.group(2)]
 
 
+@lru_cache(maxsize=256)
 def format_duration(value: timedelta) -> str:
-    """The shortest exact form: 5m, 1h, 30d, 90s."""
+    """The shortest exact form: 5m, 1h, 30d, 90s (cached: ``slo status`` labels every
+    window of every SLO with it)."""
     seconds = value.total_seconds()
     for unit, size in (("w", 604_800), ("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)):
         if seconds >= size and seconds % size == 0:

@@ -4,7 +4,7 @@ Per histogram source (explicit, exponential), one SQL file run once for all SLOs
 
 * ``histogram_windows.sql`` / ``exponential_windows.sql`` match every SLO's filter
   against the series, sum requests per window (occurrences, burn rates) and give each
-  SLO's window percentiles, all in one query;
+  SLO's window percentiles, all in one query (their ``_raw`` twins read the raw tables);
 * for the SLOs budgeted by slices, ``series.sql`` matches their series and
   ``histogram_slices.sql`` / ``exponential_slices.sql`` count their time slices.
 
@@ -142,8 +142,10 @@ def _chosen_windows(context: Context) -> dict[str, Range]:
 def measure_windows(
     store: Queryable, name: str, found: Sequence[Context], end: datetime, *, use_rollups: bool
 ) -> None:
-    """Requests per window (all windows for occurrences, the SLO window for slices)."""
-    rows = store.query(sql(name), window_parameters(found, end, use_rollups=use_rollups))
+    """Requests per window (all windows for occurrences, the SLO window for slices), from
+    the rollups or, with ``use_rollups`` off, from the raw table (``<name>_raw.sql``)."""
+    parameters = window_parameters(found, end, use_rollups=use_rollups)
+    rows = store.query(sql(name if use_rollups else f"{name}_raw"), parameters)
     labels = [list(_chosen_windows(c)) for c in found]
     for slo, dims, window, total, good_requests, good_latency, interpolated, layouts, qs in rows:
         context = found[slo - 1]
@@ -161,7 +163,8 @@ def measure_windows(
 def window_parameters(
     found: Sequence[Context], end: datetime, *, use_rollups: bool
 ) -> dict[str, Any]:
-    """Parameters of ``histogram_windows.sql`` and ``exponential_windows.sql``."""
+    """Parameters of ``histogram_windows.sql`` and ``exponential_windows.sql``, or with
+    ``use_rollups`` off of their ``_raw`` twins."""
     chosen = [_chosen_windows(c) for c in found]
     boundaries = {end}
     for context, windows in zip(found, chosen, strict=True):
@@ -186,17 +189,21 @@ def window_parameters(
             columns[name].append(value)
         columns["s_excluded"].append(segments.inside(context.excluded))
         columns["s_windows"].append([segments.first_segment(r.start) for r in windows.values()])
-    first = segments.segments[0].start if segments.segments else end
-    return {
-        "use_raw": 1 if segments.raw else 0,
+    parameters = {
         "targets": sorted(set(zip(columns["s_service"], columns["s_metric"], strict=True))),
-        "first_hour": _floor_hour(first),
-        "last_hour": _floor_hour(end - timedelta(seconds=1)),
         "seg_starts": [s.start for s in segments.segments] or [end],
-        "edge_minutes": list(segments.edge_minutes),
         "data_to": end,
         **filters.parameters(),
         **columns,
+    }
+    if segments.raw:
+        return parameters
+    first = segments.segments[0].start if segments.segments else end
+    return {
+        **parameters,
+        "first_hour": _floor_hour(first),
+        "last_hour": _floor_hour(end - timedelta(seconds=1)),
+        "edge_minutes": list(segments.edge_minutes),
     }
 
 

@@ -35,6 +35,8 @@ def _parameters(name: str) -> dict[str, Any]:
         return _requests.series_parameters(requests, END, use_rollups=True)
     if name.endswith("_windows"):
         return _requests.window_parameters(requests, END, use_rollups=True)
+    if name.endswith("_windows_raw"):
+        return _requests.window_parameters(requests, END, use_rollups=False)
     if name.endswith("_slices") and name != "gauge_slices":
         return _requests.slice_parameters(requests[1:], [MATCHED], END, use_rollups=False)
     if name == "gauge_slices":
