@@ -35,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_DATA_DIR: Final = "./sloscope-data"
 DEFAULT_DATABASE: Final = "sloscope"
+# Results read DateTime values as naive UTC on every machine: by default the client
+# converts them to the server's zone, which for the embedded engine is the local one.
+RESULT_TIMEZONE: Final = "UTC"
 
 METRIC_TABLES: Final[Mapping[MetricType, str]] = {
     metric_type: f"otel_metrics_{metric_type.value}" for metric_type in MetricType
@@ -187,7 +190,10 @@ class Store:
         with self._lock:
             try:
                 result = self._client.query(
-                    sql, parameters=self._with_db(parameters), settings=dict(settings or {})
+                    sql,
+                    parameters=self._with_db(parameters),
+                    settings=dict(settings or {}),
+                    query_tz=RESULT_TIMEZONE,
                 )
             except ClickHouseError as exc:
                 raise _translated(exc) from exc
@@ -201,7 +207,9 @@ class Store:
         """Run a SELECT; return column names, ClickHouse type names and rows."""
         with self._lock:
             try:
-                result = self._client.query(sql, parameters=self._with_db(parameters))
+                result = self._client.query(
+                    sql, parameters=self._with_db(parameters), query_tz=RESULT_TIMEZONE
+                )
             except ClickHouseError as exc:
                 raise _translated(exc) from exc
         types = tuple(column_type.name for column_type in result.column_types)

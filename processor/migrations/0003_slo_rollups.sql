@@ -20,7 +20,9 @@
 -- a quarter of a 30-day evaluation (docs/slo.md, "Speed").
 -- slo_histogram_1h / slo_exponential_histogram_1h: per-hour sums, for whole hours of long
 -- windows; no TTL (a few rows per series per hour), so month and quarter windows outlive
--- the raw retention at hourly precision.
+-- the raw retention at hourly precision. Hours are cut in UTC (toStartOfHour(.., 'UTC')),
+-- as the engine plans them, whatever the inserting session's time zone: in a zone with a
+-- half-hour offset the session's hours would not be the engine's.
 -- Min/Max hold the extremes of the rows that recorded them (+inf/-inf when none did);
 -- MinMaxMissing counts the rows with data that did not, so a reader knows when the
 -- extremes do not bound every observation. Exponential buckets are summed by absolute
@@ -125,7 +127,7 @@ FROM (
     SELECT
         ServiceName,
         MetricName,
-        toStartOfHour(TimeUnix) AS Hour,
+        toStartOfHour(TimeUnix, 'UTC') AS Hour,
         AttributesHash,
         BoundsHash,
         Attributes AS MinuteAttributes,
@@ -245,7 +247,7 @@ FROM (
     SELECT
         ServiceName,
         MetricName,
-        toStartOfHour(TimeUnix) AS Hour,
+        toStartOfHour(TimeUnix, 'UTC') AS Hour,
         AttributesHash,
         Scale,
         Attributes AS MinuteAttributes,
@@ -266,7 +268,7 @@ SELECT
     'histogram' AS Source,
     ServiceName,
     MetricName,
-    toDate(TimeUnix) AS Day,
+    toDate(TimeUnix, 'UTC') AS Day,
     AttributesHash,
     any(Attributes) AS Attributes
 FROM slo_histogram_1h
@@ -276,7 +278,7 @@ SELECT
     'exponential_histogram' AS Source,
     ServiceName,
     MetricName,
-    toDate(TimeUnix) AS Day,
+    toDate(TimeUnix, 'UTC') AS Day,
     AttributesHash,
     any(Attributes) AS Attributes
 FROM slo_exponential_histogram_1h

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from processor.errors import InvalidDsn, StoreUnavailable
@@ -41,3 +45,21 @@ def test_server_dsns_name_their_database() -> None:
     assert parse_dsn("http://clickhouse:8123", database="sloscope").database == "sloscope"
     with pytest.raises(InvalidDsn, match="invalid database name"):
         parse_dsn("http://clickhouse:8123/bad;name")
+
+
+def test_results_are_naive_utc_on_a_machine_in_another_zone(tmp_path) -> None:
+    """The embedded engine's zone is the machine's; results must not depend on it."""
+    script = (
+        "from processor.store import StoreOptions, open_store\n"
+        f"store = open_store(StoreOptions(dsn='chdb://{tmp_path}/data', database='tz'))\n"
+        "print(repr(store.query('SELECT toDateTime(0), toDateTime(0, \\'UTC\\')')))\n"
+        "print(repr(store.query_typed('SELECT toDateTime(60) AS t')[2]))\n"
+    )
+    environment = {**os.environ, "TZ": "Asia/Kolkata"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=environment, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines() == [
+        "[(datetime.datetime(1970, 1, 1, 0, 0), datetime.datetime(1970, 1, 1, 0, 0))]",
+        "[(datetime.datetime(1970, 1, 1, 0, 1),)]",
+    ]

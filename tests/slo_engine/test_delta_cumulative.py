@@ -112,7 +112,7 @@ def _comparable(text: str, service: str, at: datetime, store: Store) -> list[dic
 def _hours_with_data(store: Store) -> list[datetime]:
     """The hours the traffic fell in (one, or two when it straddled an hour)."""
     rows = store.query(
-        "SELECT DISTINCT toStartOfHour(TimeUnix) FROM {db:Identifier}.otel_metrics_histogram"
+        "SELECT DISTINCT toStartOfHour(TimeUnix, 'UTC') FROM {db:Identifier}.otel_metrics_histogram"
         " WHERE ServiceName = 'delta'"
     )
     return [hour.replace(tzinfo=UTC) for (hour,) in rows]

@@ -144,3 +144,22 @@ slos:
     report = status(store, load({"s.yaml": text}), END)
     assert [s.status for s in report.slos] == ["no_data"]
     assert store.query("SELECT count() FROM {db:Identifier}.otel_metrics_histogram")[0][0] > 0
+
+
+def test_rollups_cut_hours_in_utc_whatever_the_session_time_zone(store):
+    """The rollup views bucket hours in UTC, as the engine plans them, even when the
+    inserting session's zone has a half-hour offset (a machine in India, say)."""
+    india = store.reopen()
+    india.command("SET session_timezone = 'Asia/Kolkata'")
+    points = []
+    for minute in range(0, 5 * 60, 7):
+        at = START + timedelta(minutes=minute, seconds=30)
+        for code, count in ((200, 9), (503, minute % 3)):
+            attributes = request_attributes("/a", "GET", code)
+            points += [histogram_point("shop", attributes, at, [0.1] * count)] if count else []
+    insert_histograms(india, points)
+    india.close()
+    slos = load({"s.yaml": SLOS})
+    rollups = _by_name(status(store, slos, END, use_rollups=True))
+    assert rollups["availability"].total == sum(point.count for point in points)
+    assert status(store, slos, END, use_rollups=False) == status(store, slos, END)
