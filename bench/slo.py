@@ -123,7 +123,7 @@ def main() -> None:
     series = bulk_series(args.services, args.routes)
     end = datetime(2026, 3, 1, tzinfo=UTC)
     start = end - timedelta(days=args.days)
-    tables = (HISTOGRAM_TABLE, "slo_histogram_1m", "slo_histogram_1h")
+    tables = (HISTOGRAM_TABLE, "slo_histogram_1m", "slo_histogram_1h", "slo_histogram_1d")
     with tempfile.TemporaryDirectory(prefix="sloscope-bench-slo-") as folder:
         store = open_store(StoreOptions(dsn=f"chdb://{folder}", database="bench", retention_days=0))
         filled = time.perf_counter()

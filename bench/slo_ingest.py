@@ -2,9 +2,9 @@
 
 Runs bench/ingest.py's load (OTLP histogram requests over gRPC into a `sloscope serve`
 process, every acknowledgement awaited) against two kinds of store, alternating, in the
-same run: one with every migration (the SLO rollup views of 0003 fill slo_*_1m and
-slo_*_1h on each insert), and one whose rollup views were dropped before the server
-started (the processor alone). Reports processor points per CPU-second, median over
+same run: one with every migration (the SLO rollup views of 0003 fill slo_*_1m,
+slo_*_1h and slo_*_1d on each insert), and one whose rollup views were dropped before
+the server started (the processor alone). Reports processor points per CPU-second, median over
 --repeat rounds of each, and the overhead of the views.
 
     python bench/slo_ingest.py [--requests 400] [--concurrency 32] [--repeat 3]
@@ -31,8 +31,10 @@ from bench.common import median, print_table, save, versions
 from bench.ingest import build_request, cpu_seconds, send_all, start_server, stored_points
 
 ROLLUP_VIEWS = (
+    "slo_histogram_1d_mv",
     "slo_histogram_1h_mv",
     "slo_histogram_1m_mv",
+    "slo_exponential_histogram_1d_mv",
     "slo_exponential_histogram_1h_mv",
     "slo_exponential_histogram_1m_mv",
 )

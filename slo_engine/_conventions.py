@@ -12,9 +12,5 @@ METHOD: Final = "http.request.method"
 STATUS_CODE: Final = "http.response.status_code"
 HEALTH_CHECK_NAME: Final = "check.name"
 
-HISTOGRAM_HOURLY_TABLE: Final = "slo_histogram_1h"
-EXPONENTIAL_HOURLY_TABLE: Final = "slo_exponential_histogram_1h"
-SERIES_TABLE: Final = "slo_series_1d"
-
 BURN_RATE_WINDOWS: Final = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 QUANTILES: Final = (0.5, 0.95, 0.99)

@@ -2,11 +2,11 @@
 
 Every window start, exclusion edge and the evaluation instant is a boundary; between
 two boundaries lies a segment, which is wholly in or wholly out of any window or
-exclusion. A segment's whole hours (those no boundary falls inside) are read from the
-hourly rollup and its other minutes (the edges) from the minute rollup; with rollups off
-every minute is read from the raw table. All boundaries are whole minutes, so each minute
-and each hour belongs to exactly one segment, and SQL finds a row's segment by counting
-the segment starts at or before it.
+exclusion. A segment's whole UTC days are read from the daily rollup, its other whole
+hours from the hourly rollup and its other minutes (the edges) from the minute rollup;
+with rollups off every minute is read from the raw table. All boundaries are whole
+minutes, so each minute, hour and day read belongs to exactly one segment, and SQL finds
+a row's segment by counting the segment starts at or before it.
 """
 
 from __future__ import annotations
@@ -16,19 +16,23 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from slo_engine._timeslices import EPOCH
 from slo_engine._windows import Range
 
 MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
 class SegmentPlan:
-    """Segments in order and the ``edge_minutes`` to read from the minute rollup (the
-    others are whole hours of the hourly rollup); none when ``raw``: every row of the
+    """Segments in order and the starts of the ``days``, ``hours`` and ``edge_minutes`` to
+    read from the daily, hourly and minute rollups; none when ``raw``: every row of the
     segments is read from the raw table."""
 
     segments: tuple[Range, ...]
+    days: tuple[datetime, ...] = ()
+    hours: tuple[datetime, ...] = ()
     edge_minutes: tuple[datetime, ...] = ()
     raw: bool = False
 
@@ -49,18 +53,31 @@ class SegmentPlan:
         ]
 
 
-def _floor_hour(instant: datetime) -> datetime:
-    return instant.replace(minute=0, second=0, microsecond=0)
+def floor(instant: datetime, unit: timedelta) -> datetime:
+    """``instant`` down to a whole ``unit`` since the Unix epoch (UTC hours and days)."""
+    return EPOCH + (instant - EPOCH) // unit * unit
 
 
-def _ceil_hour(instant: datetime) -> datetime:
-    floored = _floor_hour(instant)
-    return floored if floored == instant else floored + HOUR
+def _ceil(instant: datetime, unit: timedelta) -> datetime:
+    floored = floor(instant, unit)
+    return floored if floored == instant else floored + unit
 
 
-def _minutes(start: datetime, end: datetime) -> list[datetime]:
-    count = int((end - start) / MINUTE)
-    return [start + MINUTE * i for i in range(count)]
+def _steps(start: datetime, end: datetime, unit: timedelta) -> list[datetime]:
+    return [start + unit * i for i in range(max(0, (end - start) // unit))]
+
+
+def _split(segment: Range) -> tuple[list[datetime], list[datetime], list[datetime]]:
+    """The whole days, the other whole hours and the other minutes of ``segment``."""
+    first_hour, last_hour = _ceil(segment.start, HOUR), floor(segment.end, HOUR)
+    if first_hour >= last_hour:
+        return [], [], _steps(segment.start, segment.end, MINUTE)
+    minutes = _steps(segment.start, first_hour, MINUTE) + _steps(last_hour, segment.end, MINUTE)
+    first_day, last_day = _ceil(segment.start, DAY), floor(segment.end, DAY)
+    if first_day >= last_day:
+        return [], _steps(first_hour, last_hour, HOUR), minutes
+    hours = _steps(first_hour, first_day, HOUR) + _steps(last_day, last_hour, HOUR)
+    return _steps(first_day, last_day, DAY), hours, minutes
 
 
 def plan(boundaries: Sequence[datetime], *, use_rollups: bool = True) -> SegmentPlan:
@@ -69,11 +86,12 @@ def plan(boundaries: Sequence[datetime], *, use_rollups: bool = True) -> Segment
     segments = tuple(Range(a, b) for a, b in itertools.pairwise(points))
     if not use_rollups:
         return SegmentPlan(segments, raw=True)
-    edge_minutes: list[datetime] = []
+    days: list[datetime] = []
+    hours: list[datetime] = []
+    minutes: list[datetime] = []
     for segment in segments:
-        first_hour, last_hour = _ceil_hour(segment.start), _floor_hour(segment.end)
-        if first_hour < last_hour:
-            edge_minutes += _minutes(segment.start, first_hour) + _minutes(last_hour, segment.end)
-        else:
-            edge_minutes += _minutes(segment.start, segment.end)
-    return SegmentPlan(segments, tuple(edge_minutes))
+        segment_days, segment_hours, segment_minutes = _split(segment)
+        days += segment_days
+        hours += segment_hours
+        minutes += segment_minutes
+    return SegmentPlan(segments, tuple(days), tuple(hours), tuple(minutes))

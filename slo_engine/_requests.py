@@ -22,7 +22,7 @@ from processor.store import Queryable
 from slo_engine._evaluation import WINDOW, Context, Measured, slice_kind
 from slo_engine._model import Budgeting, SliKind, Source
 from slo_engine._params import FilterTable
-from slo_engine._plan import plan
+from slo_engine._plan import DAY, floor, plan
 from slo_engine._sql import sql
 from slo_engine._status_model import Latency
 from slo_engine._timeslices import SliceCounts, outcome
@@ -53,8 +53,9 @@ def measure(
             measure_slices(store, slices_sql, sliced, matched, end, use_rollups=use_rollups)
 
 
-def _floor_hour(instant: datetime) -> datetime:
-    return instant.replace(minute=0, second=0, microsecond=0)
+def _days_read(start: datetime, end: datetime) -> dict[str, datetime]:
+    """``first_day`` and ``last_day``: the daily rollup rows whose series are matched."""
+    return {"first_day": floor(start, DAY), "last_day": floor(end - timedelta(seconds=1), DAY)}
 
 
 def series_parameters(
@@ -78,8 +79,7 @@ def series_parameters(
     return {
         "targets": sorted(set(targets)),
         "use_raw": 0 if use_rollups else 1,
-        "first_hour": _floor_hour(start),
-        "last_hour": _floor_hour(end - timedelta(seconds=1)),
+        **_days_read(start, end),
         "raw_from": start,
         "raw_to": end,
         **filters.parameters(),
@@ -192,17 +192,17 @@ def window_parameters(
     parameters = {
         "targets": sorted(set(zip(columns["s_service"], columns["s_metric"], strict=True))),
         "seg_starts": [s.start for s in segments.segments] or [end],
-        "data_to": end,
         **filters.parameters(),
         **columns,
     }
     if segments.raw:
-        return parameters
+        return {**parameters, "data_to": end}
     first = segments.segments[0].start if segments.segments else end
     return {
         **parameters,
-        "first_hour": _floor_hour(first),
-        "last_hour": _floor_hour(end - timedelta(seconds=1)),
+        **_days_read(first, end),
+        "days": list(segments.days),
+        "hours": list(segments.hours),
         "edge_minutes": list(segments.edge_minutes),
     }
 

@@ -28,8 +28,12 @@
 -- extremes do not bound every observation. Exponential buckets are summed by absolute
 -- index (sumMap over offset + position), per scale.
 --
+-- slo_histogram_1d / slo_exponential_histogram_1d: per-day (UTC) sums, summed from the
+-- hourly rows by a third view chained on the second; for the whole days of long windows
+-- and as the catalogue of series (30 rows per series for 30 days instead of 720).
+--
 -- slo_series_1d: a view of the series seen per day (hash and attribute map), read from the
--- hourly rollups: the catalogue SLO filters are matched against, instead of every row.
+-- daily rollups: the catalogue SLO filters are matched against, instead of every row.
 --
 -- sloscope_*_v1 functions: Prometheus' histogram_quantile rule clamped by the observed
 -- min/max, with an error bound, and the count of observations at or under a threshold
@@ -140,6 +144,58 @@ FROM (
     FROM {db:Identifier}.slo_histogram_1m
 )
 GROUP BY ServiceName, MetricName, Hour, AttributesHash, BoundsHash, MinuteAttributes, MinuteBounds;
+
+CREATE TABLE IF NOT EXISTS {db:Identifier}.slo_histogram_1d ${ON_CLUSTER} (
+    ServiceName LowCardinality(String),
+    MetricName LowCardinality(String),
+    TimeUnix DateTime,
+    AttributesHash UInt64,
+    BoundsHash UInt64,
+    Attributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    ExplicitBounds Array(Float64) CODEC(ZSTD(1)),
+    Count SimpleAggregateFunction(sum, UInt64),
+    BucketCounts AggregateFunction(sumForEach, Array(UInt64)),
+    Min SimpleAggregateFunction(min, Float64),
+    Max SimpleAggregateFunction(max, Float64),
+    MinMaxMissing SimpleAggregateFunction(sum, UInt64)
+)
+ENGINE = ${AGGREGATING_MERGE_TREE}
+PARTITION BY toYear(TimeUnix)
+ORDER BY (ServiceName, MetricName, TimeUnix, AttributesHash, BoundsHash)
+SETTINGS non_replicated_deduplication_window = 1000, allow_dimensions_outside_sorting_key = 1;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.slo_histogram_1d_mv ${ON_CLUSTER}
+TO {db:Identifier}.slo_histogram_1d AS
+SELECT
+    ServiceName,
+    MetricName,
+    Day AS TimeUnix,
+    AttributesHash,
+    BoundsHash,
+    HourAttributes AS Attributes,
+    HourBounds AS ExplicitBounds,
+    sum(HourCount) AS Count,
+    sumForEachMergeState(HourBuckets) AS BucketCounts,
+    min(HourMin) AS Min,
+    max(HourMax) AS Max,
+    sum(HourMissing) AS MinMaxMissing
+FROM (
+    SELECT
+        ServiceName,
+        MetricName,
+        toStartOfDay(TimeUnix, 'UTC') AS Day,
+        AttributesHash,
+        BoundsHash,
+        Attributes AS HourAttributes,
+        ExplicitBounds AS HourBounds,
+        Count AS HourCount,
+        BucketCounts AS HourBuckets,
+        Min AS HourMin,
+        Max AS HourMax,
+        MinMaxMissing AS HourMissing
+    FROM {db:Identifier}.slo_histogram_1h
+)
+GROUP BY ServiceName, MetricName, Day, AttributesHash, BoundsHash, HourAttributes, HourBounds;
 
 CREATE TABLE IF NOT EXISTS {db:Identifier}.slo_exponential_histogram_1m ${ON_CLUSTER} (
     ServiceName LowCardinality(String),
@@ -263,6 +319,64 @@ FROM (
 )
 GROUP BY ServiceName, MetricName, Hour, AttributesHash, Scale, MinuteAttributes;
 
+CREATE TABLE IF NOT EXISTS {db:Identifier}.slo_exponential_histogram_1d ${ON_CLUSTER} (
+    ServiceName LowCardinality(String),
+    MetricName LowCardinality(String),
+    TimeUnix DateTime,
+    AttributesHash UInt64,
+    Scale Int32,
+    Attributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    Count SimpleAggregateFunction(sum, UInt64),
+    ZeroCount SimpleAggregateFunction(sum, UInt64),
+    ZeroThreshold SimpleAggregateFunction(max, Float64),
+    Positive SimpleAggregateFunction(sumMap, Tuple(Array(Int32), Array(UInt64))),
+    Negative SimpleAggregateFunction(sumMap, Tuple(Array(Int32), Array(UInt64))),
+    Min SimpleAggregateFunction(min, Float64),
+    Max SimpleAggregateFunction(max, Float64),
+    MinMaxMissing SimpleAggregateFunction(sum, UInt64)
+)
+ENGINE = ${AGGREGATING_MERGE_TREE}
+PARTITION BY toYear(TimeUnix)
+ORDER BY (ServiceName, MetricName, TimeUnix, AttributesHash, Scale)
+SETTINGS non_replicated_deduplication_window = 1000, allow_dimensions_outside_sorting_key = 1;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.slo_exponential_histogram_1d_mv ${ON_CLUSTER}
+TO {db:Identifier}.slo_exponential_histogram_1d AS
+SELECT
+    ServiceName,
+    MetricName,
+    Day AS TimeUnix,
+    AttributesHash,
+    Scale,
+    HourAttributes AS Attributes,
+    sum(HourCount) AS Count,
+    sum(HourZeroCount) AS ZeroCount,
+    max(HourZeroThreshold) AS ZeroThreshold,
+    sumMap(HourPositive) AS Positive,
+    sumMap(HourNegative) AS Negative,
+    min(HourMin) AS Min,
+    max(HourMax) AS Max,
+    sum(HourMissing) AS MinMaxMissing
+FROM (
+    SELECT
+        ServiceName,
+        MetricName,
+        toStartOfDay(TimeUnix, 'UTC') AS Day,
+        AttributesHash,
+        Scale,
+        Attributes AS HourAttributes,
+        Count AS HourCount,
+        ZeroCount AS HourZeroCount,
+        ZeroThreshold AS HourZeroThreshold,
+        Positive AS HourPositive,
+        Negative AS HourNegative,
+        Min AS HourMin,
+        Max AS HourMax,
+        MinMaxMissing AS HourMissing
+    FROM {db:Identifier}.slo_exponential_histogram_1h
+)
+GROUP BY ServiceName, MetricName, Day, AttributesHash, Scale, HourAttributes;
+
 CREATE VIEW IF NOT EXISTS {db:Identifier}.slo_series_1d ${ON_CLUSTER} AS
 SELECT
     'histogram' AS Source,
@@ -271,7 +385,7 @@ SELECT
     toDate(TimeUnix, 'UTC') AS Day,
     AttributesHash,
     any(Attributes) AS Attributes
-FROM slo_histogram_1h
+FROM slo_histogram_1d
 GROUP BY ServiceName, MetricName, Day, AttributesHash
 UNION ALL
 SELECT
@@ -281,7 +395,7 @@ SELECT
     toDate(TimeUnix, 'UTC') AS Day,
     AttributesHash,
     any(Attributes) AS Attributes
-FROM slo_exponential_histogram_1h
+FROM slo_exponential_histogram_1d
 GROUP BY ServiceName, MetricName, Day, AttributesHash;
 
 -- The functions are SQL macros: each call is expanded in place, arguments substituted as

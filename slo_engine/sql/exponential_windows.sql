@@ -10,19 +10,19 @@
 -- i >> (scale - smallest), sloscope_exponential_merge_v1); values inside a bucket are
 -- interpolated log-linearly, inside the zero bucket linearly; negative observations only
 -- count as below any positive threshold. Series matching (cond_*, group_*, s_*), time and
--- windows work as in histogram_windows.sql: whole hours from
--- slo_exponential_histogram_1h, other minutes from slo_exponential_histogram_1m
--- (edge_minutes).
+-- windows work as in histogram_windows.sql: whole days from slo_exponential_histogram_1d,
+-- other whole hours from slo_exponential_histogram_1h, other minutes from
+-- slo_exponential_histogram_1m.
 --
--- Parameters: db, targets, first_hour, last_hour, seg_starts, edge_minutes, data_to,
+-- Parameters: db, targets, first_day, last_day, seg_starts, days, hours, edge_minutes,
 -- cond_key, cond_op, cond_values, cond_number, group_first, group_count, group_negate,
 -- s_service, s_metric, s_filter, s_good, s_per, s_threshold, s_excluded, s_windows.
 WITH
     series AS (
         SELECT ServiceName, MetricName, AttributesHash, any(Attributes) AS SeriesAttributes
-        FROM {db:Identifier}.slo_exponential_histogram_1h
+        FROM {db:Identifier}.slo_exponential_histogram_1d
         WHERE (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
-            AND TimeUnix BETWEEN {first_hour:DateTime} AND {last_hour:DateTime}
+            AND TimeUnix BETWEEN {first_day:DateTime} AND {last_day:DateTime}
         GROUP BY ServiceName, MetricName, AttributesHash
     ),
     segments AS (
@@ -40,31 +40,25 @@ WITH
             min(Min) AS low,
             max(Max) AS high,
             sum(MinMaxMissing) AS missing
-        FROM {db:Identifier}.slo_exponential_histogram_1h
-        WHERE (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
-            AND TimeUnix >= {seg_starts:Array(DateTime)}[1]
-            AND TimeUnix + 3600 <= {data_to:DateTime}
-            AND NOT arrayExists(
-                s -> s > TimeUnix AND s < TimeUnix + 3600, {seg_starts:Array(DateTime)})
-        GROUP BY ServiceName, MetricName, AttributesHash, Scale, segment
-        UNION ALL
-        SELECT
-            ServiceName,
-            MetricName,
-            AttributesHash,
-            Scale,
-            arrayCount(s -> s <= TimeUnix, {seg_starts:Array(DateTime)}) AS segment,
-            sum(Count) AS total,
-            sum(ZeroCount) AS zero_count,
-            max(ZeroThreshold) AS zero_threshold,
-            sumMap(Positive) AS positive,
-            arraySum(sumMap(Negative).2) AS negative,
-            min(Min) AS low,
-            max(Max) AS high,
-            sum(MinMaxMissing) AS missing
-        FROM {db:Identifier}.slo_exponential_histogram_1m
-        WHERE (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
-            AND TimeUnix IN {edge_minutes:Array(DateTime)}
+        FROM (
+            SELECT ServiceName, MetricName, AttributesHash, Scale, TimeUnix, Count, ZeroCount,
+                ZeroThreshold, Positive, Negative, Min, Max, MinMaxMissing
+            FROM {db:Identifier}.slo_exponential_histogram_1d
+            WHERE (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
+                AND TimeUnix IN {days:Array(DateTime)}
+            UNION ALL
+            SELECT ServiceName, MetricName, AttributesHash, Scale, TimeUnix, Count, ZeroCount,
+                ZeroThreshold, Positive, Negative, Min, Max, MinMaxMissing
+            FROM {db:Identifier}.slo_exponential_histogram_1h
+            WHERE (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
+                AND TimeUnix IN {hours:Array(DateTime)}
+            UNION ALL
+            SELECT ServiceName, MetricName, AttributesHash, Scale, TimeUnix, Count, ZeroCount,
+                ZeroThreshold, Positive, Negative, Min, Max, MinMaxMissing
+            FROM {db:Identifier}.slo_exponential_histogram_1m
+            WHERE (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
+                AND TimeUnix IN {edge_minutes:Array(DateTime)}
+        )
         GROUP BY ServiceName, MetricName, AttributesHash, Scale, segment
     ),
     ${EXPONENTIAL_WINDOWS}

@@ -10,27 +10,27 @@
 -- threshold; 1 when a bucket had to be split), layouts (bucket layouts merged), quantiles:
 -- p50, p95, p99 as (value, error) tuples for window 1 (empty for the others).
 --
--- Series: each (service, metric, attributes, bucket layout) with data in the hourly
--- rollup from first_hour to last_hour, matched against the SLOs' filters by
+-- Series: each (service, metric, attributes, bucket layout) with data in the daily
+-- rollup from first_day to last_day, matched against the SLOs' filters by
 -- sloscope_filter_groups_v1: cond_* are conditions (attribute, op, values, number),
 -- group_* filters as runs of them (first condition, count, negate).
 -- Time is cut into segments (elementary ranges between every window start, exclusion edge
--- and the evaluation instant; seg_starts in order): whole hours come from slo_histogram_1h
--- (the hours no segment start falls inside), other minutes from slo_histogram_1m
--- (edge_minutes). A window is the segments from its first segment (s_windows) on, less
--- the SLO's excluded segments. Quantiles and threshold counts are taken once per window
--- from the summed buckets.
+-- and the evaluation instant; seg_starts in order, slo_engine/_plan.py): whole UTC days
+-- come from slo_histogram_1d (days), their other whole hours from slo_histogram_1h
+-- (hours), other minutes from slo_histogram_1m (edge_minutes). A window is the segments
+-- from its first segment (s_windows) on, less the SLO's excluded segments. Quantiles and
+-- threshold counts are taken once per window from the summed buckets.
 --
--- Parameters: db, targets, first_hour, last_hour, seg_starts, edge_minutes, data_to,
+-- Parameters: db, targets, first_day, last_day, seg_starts, days, hours, edge_minutes,
 -- cond_key, cond_op, cond_values, cond_number, group_first, group_count, group_negate,
 -- s_service, s_metric, s_filter, s_good, s_per, s_threshold, s_excluded, s_windows.
 WITH
     series AS (
         SELECT ServiceName, MetricName, AttributesHash, BoundsHash,
             any(Attributes) AS SeriesAttributes, any(ExplicitBounds) AS bounds
-        FROM {db:Identifier}.slo_histogram_1h
+        FROM {db:Identifier}.slo_histogram_1d
         WHERE (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
-            AND TimeUnix BETWEEN {first_hour:DateTime} AND {last_hour:DateTime}
+            AND TimeUnix BETWEEN {first_day:DateTime} AND {last_day:DateTime}
         GROUP BY ServiceName, MetricName, AttributesHash, BoundsHash
     ),
     segments AS (
@@ -45,28 +45,25 @@ WITH
             min(Min) AS low,
             max(Max) AS high,
             sum(MinMaxMissing) AS missing
-        FROM {db:Identifier}.slo_histogram_1h
-        WHERE (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
-            AND TimeUnix >= {seg_starts:Array(DateTime)}[1]
-            AND TimeUnix + 3600 <= {data_to:DateTime}
-            AND NOT arrayExists(
-                s -> s > TimeUnix AND s < TimeUnix + 3600, {seg_starts:Array(DateTime)})
-        GROUP BY ServiceName, MetricName, AttributesHash, BoundsHash, segment
-        UNION ALL
-        SELECT
-            ServiceName,
-            MetricName,
-            AttributesHash,
-            BoundsHash,
-            arrayCount(s -> s <= TimeUnix, {seg_starts:Array(DateTime)}) AS segment,
-            sum(Count) AS total,
-            sumForEachMerge(BucketCounts) AS buckets,
-            min(Min) AS low,
-            max(Max) AS high,
-            sum(MinMaxMissing) AS missing
-        FROM {db:Identifier}.slo_histogram_1m
-        WHERE (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
-            AND TimeUnix IN {edge_minutes:Array(DateTime)}
+        FROM (
+            SELECT ServiceName, MetricName, AttributesHash, BoundsHash, TimeUnix, Count,
+                BucketCounts, Min, Max, MinMaxMissing
+            FROM {db:Identifier}.slo_histogram_1d
+            WHERE (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
+                AND TimeUnix IN {days:Array(DateTime)}
+            UNION ALL
+            SELECT ServiceName, MetricName, AttributesHash, BoundsHash, TimeUnix, Count,
+                BucketCounts, Min, Max, MinMaxMissing
+            FROM {db:Identifier}.slo_histogram_1h
+            WHERE (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
+                AND TimeUnix IN {hours:Array(DateTime)}
+            UNION ALL
+            SELECT ServiceName, MetricName, AttributesHash, BoundsHash, TimeUnix, Count,
+                BucketCounts, Min, Max, MinMaxMissing
+            FROM {db:Identifier}.slo_histogram_1m
+            WHERE (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
+                AND TimeUnix IN {edge_minutes:Array(DateTime)}
+        )
         GROUP BY ServiceName, MetricName, AttributesHash, BoundsHash, segment
     ),
     ${HISTOGRAM_WINDOWS}

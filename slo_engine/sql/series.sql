@@ -6,14 +6,14 @@
 -- them), good (1 when the SLO's good filter accepts the series, or it has none) and dims
 -- (the values of the SLO's `per` attributes).
 --
--- Series are those with data in the hourly rollups from first_hour to last_hour, or, with
+-- Series are those with data in the daily rollups from first_day to last_day, or, with
 -- use_raw = 1, in the raw tables from raw_from to raw_to, matched by
 -- sloscope_filter_groups_v1 against the filter table (cond_*: conditions, group_*: runs
 -- of them). The SLOs are
 -- columns s_*: source, service, metric, filter group, good group (0 for none) and the
 -- per attributes.
 --
--- Parameters: db, targets, use_raw, first_hour, last_hour, raw_from, raw_to, cond_key,
+-- Parameters: db, targets, use_raw, first_day, last_day, raw_from, raw_to, cond_key,
 -- cond_op, cond_values, cond_number, group_first, group_count, group_negate, s_source,
 -- s_service, s_metric, s_filter, s_good, s_per.
 WITH
@@ -24,10 +24,10 @@ WITH
             MetricName,
             AttributesHash,
             any(Attributes) AS SeriesAttributes
-        FROM {db:Identifier}.slo_histogram_1h
+        FROM {db:Identifier}.slo_histogram_1d
         WHERE {use_raw:UInt8} = 0
             AND ('histogram', ServiceName, MetricName) IN {targets:Array(Tuple(String, String, String))}
-            AND TimeUnix BETWEEN {first_hour:DateTime} AND {last_hour:DateTime}
+            AND TimeUnix BETWEEN {first_day:DateTime} AND {last_day:DateTime}
         GROUP BY ServiceName, MetricName, AttributesHash
         UNION ALL
         SELECT
@@ -36,10 +36,10 @@ WITH
             MetricName,
             AttributesHash,
             any(Attributes) AS SeriesAttributes
-        FROM {db:Identifier}.slo_exponential_histogram_1h
+        FROM {db:Identifier}.slo_exponential_histogram_1d
         WHERE {use_raw:UInt8} = 0
             AND ('exponential_histogram', ServiceName, MetricName) IN {targets:Array(Tuple(String, String, String))}
-            AND TimeUnix BETWEEN {first_hour:DateTime} AND {last_hour:DateTime}
+            AND TimeUnix BETWEEN {first_day:DateTime} AND {last_day:DateTime}
         GROUP BY ServiceName, MetricName, AttributesHash
         UNION ALL
         SELECT

@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -47,7 +48,7 @@ def test_server_dsns_name_their_database() -> None:
         parse_dsn("http://clickhouse:8123/bad;name")
 
 
-def test_results_are_naive_utc_on_a_machine_in_another_zone(tmp_path) -> None:
+def test_results_are_naive_utc_on_a_machine_in_another_zone(tmp_path: Path) -> None:
     """The embedded engine's zone is the machine's; results must not depend on it."""
     script = (
         "from processor.store import StoreOptions, open_store\n"

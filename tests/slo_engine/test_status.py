@@ -9,7 +9,13 @@ import pytest
 
 from slo_engine import load, status
 from tests.support.reference import nearest_rank
-from tests.support.traffic import histogram_point, insert_histograms, request_attributes
+from tests.support.traffic import (
+    exponential_point,
+    histogram_point,
+    insert_exponential,
+    insert_histograms,
+    request_attributes,
+)
 
 END = datetime(2026, 3, 10, 12, 37, tzinfo=UTC)  # not on an hour: raw edges are read
 START = END - timedelta(hours=5, minutes=13)
@@ -162,4 +168,48 @@ def test_rollups_cut_hours_in_utc_whatever_the_session_time_zone(store):
     slos = load({"s.yaml": SLOS})
     rollups = _by_name(status(store, slos, END, use_rollups=True))
     assert rollups["availability"].total == sum(point.count for point in points)
+    assert status(store, slos, END, use_rollups=False) == status(store, slos, END)
+
+
+WEEK_SLOS = """\
+service: shop
+slos:
+  - {name: week, objective: 0.9, window: 7d, sli: {availability: {route: /a}}}
+  - {name: week-latency, objective: 0.9, window: 7d, sli: {latency: {threshold: 0.25}}}
+  - name: week-exponential
+    objective: 0.9
+    window: 7d
+    sli: {latency: {threshold: 0.25, histogram: exponential}}
+maintenance:
+  - {name: night, start: "2026-03-07T22:00:00Z", end: "2026-03-08T03:00:00Z", slos: [week]}
+"""
+
+
+def test_a_week_reads_days_hours_and_minutes_and_counts_exactly(store):
+    """A 7-day window at :37 is read as whole days, hours and minutes; both histogram kinds
+    count exactly and agree with the raw path, also with a maintenance window across
+    midnight."""
+    rng = random.Random(7)
+    explicit, exponential, raw = [], [], []
+    moment = END - timedelta(days=7, hours=2)
+    while moment < END + timedelta(hours=1):
+        for code in (200, 503):
+            latencies = [round(rng.lognormvariate(-1.6, 0.7), 4) for _ in range(rng.randint(0, 4))]
+            if latencies:
+                attributes = request_attributes("/a", "GET", code)
+                explicit.append(histogram_point("shop", attributes, moment, latencies))
+                exponential.append(exponential_point("shop", attributes, moment, latencies, 3))
+                raw += [(moment, code, value) for value in latencies]
+        moment += timedelta(minutes=17, seconds=3)
+    insert_histograms(store, explicit)
+    insert_exponential(store, exponential)
+    slos = load({"s.yaml": WEEK_SLOS})
+    report = _by_name(status(store, slos, END))
+    week = [e for e in raw if END - timedelta(days=7) <= e[0] < END]
+    night = (datetime(2026, 3, 7, 22, tzinfo=UTC), datetime(2026, 3, 8, 3, tzinfo=UTC))
+    kept = [e for e in week if not night[0] <= e[0] < night[1]]
+    assert (report["week"].total, report["week"].good) == (len(kept), sum(e[1] < 500 for e in kept))
+    assert report["week-latency"].total == len(week)
+    assert report["week-latency"].good == sum(e[2] <= 0.25 for e in week)
+    assert report["week-exponential"].total == len(week)
     assert status(store, slos, END, use_rollups=False) == status(store, slos, END)

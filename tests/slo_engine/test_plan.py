@@ -1,0 +1,56 @@
+"""Where each piece of a window is read: whole UTC days, whole hours, edge minutes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from slo_engine._plan import plan
+
+MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
+
+
+def _every(start: datetime, end: datetime, step: timedelta) -> list[datetime]:
+    found = []
+    while start < end:
+        found.append(start)
+        start += step
+    return found
+
+
+def test_a_long_segment_reads_days_then_hours_then_minutes() -> None:
+    start = datetime(2026, 3, 1, 22, 37, tzinfo=UTC)
+    end = datetime(2026, 3, 4, 2, 10, tzinfo=UTC)
+    found = plan([start, end])
+    assert found.days == (datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 3, tzinfo=UTC))
+    last_day = datetime(2026, 3, 4, tzinfo=UTC)
+    assert list(found.hours) == [
+        datetime(2026, 3, 1, 23, tzinfo=UTC),
+        *_every(last_day, last_day + HOUR * 2, HOUR),
+    ]
+    assert list(found.edge_minutes) == _every(
+        start, datetime(2026, 3, 1, 23, tzinfo=UTC), MINUTE
+    ) + _every(datetime(2026, 3, 4, 2, tzinfo=UTC), end, MINUTE)
+
+
+def test_every_minute_is_read_exactly_once() -> None:
+    end = datetime(2026, 3, 31, 8, 23, tzinfo=UTC)
+    boundaries = [end - span for span in (DAY * 30, DAY * 3, DAY, HOUR * 6, HOUR, MINUTE * 5)]
+    found = plan([*boundaries, end])
+    covered = (
+        [m for day in found.days for m in _every(day, day + DAY, MINUTE)]
+        + [m for hour in found.hours for m in _every(hour, hour + HOUR, MINUTE)]
+        + list(found.edge_minutes)
+    )
+    assert sorted(covered) == _every(end - DAY * 30, end, MINUTE)
+    assert len(found.days) == 26 + 1  # March 2 to 27 (30d to 3d), March 29 (3d to 1d)
+    assert (len(found.segments), found.raw) == (6, False)
+
+
+def test_segments_within_an_hour_are_minutes_and_raw_reads_no_rollup() -> None:
+    start = datetime(2026, 3, 1, 10, 5, tzinfo=UTC)
+    found = plan([start, start + MINUTE * 20, start + MINUTE * 50])
+    assert (found.days, found.hours) == ((), ())
+    assert list(found.edge_minutes) == _every(start, start + MINUTE * 50, MINUTE)
+    raw = plan([start, start + DAY * 3], use_rollups=False)
+    assert raw.raw
+    assert (raw.days, raw.hours, raw.edge_minutes) == ((), (), ())
