@@ -4,6 +4,8 @@
 evaluates them against a store at an instant and returns the ``StatusReport`` that
 ``sloscope slo status --json`` prints. ``sla_report`` computes a calendar month's
 ``SlaReport`` (``sloscope report sla``), which ``render_sla`` writes in each format.
+``QUERY_SETTINGS`` are the settings the engine's queries carry, for a read-only session
+to set beforehand.
 """
 
 from slo_engine._loader import load, parse_spec, read_sources
@@ -11,6 +13,7 @@ from slo_engine._model import Budgeting, SliKind, Slo, SloSet
 from slo_engine._sla import sla_period, sla_report
 from slo_engine._sla_model import SlaReport, SlaRequest
 from slo_engine._sla_render import ReportFormat, render_sla
+from slo_engine._sql import QUERY_SETTINGS
 from slo_engine._status import status
 from slo_engine._status_model import (
     ErrorBudget,
@@ -28,6 +31,7 @@ from slo_engine.errors import (
 )
 
 __all__ = [
+    "QUERY_SETTINGS",
     "Budgeting",
     "ErrorBudget",
     "EvaluationError",

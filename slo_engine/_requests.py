@@ -23,7 +23,7 @@ from slo_engine._evaluation import WINDOW, Context, Measured, slice_kind
 from slo_engine._model import Budgeting, SliKind, Source
 from slo_engine._params import FilterTable
 from slo_engine._plan import DAY, floor, plan
-from slo_engine._sql import sql
+from slo_engine._sql import QUERY_SETTINGS, sql
 from slo_engine._status_model import Latency
 from slo_engine._timeslices import SliceCounts, outcome
 from slo_engine._windows import Range
@@ -145,7 +145,9 @@ def measure_windows(
     """Requests per window (all windows for occurrences, the SLO window for slices), from
     the rollups or, with ``use_rollups`` off, from the raw table (``<name>_raw.sql``)."""
     parameters = window_parameters(found, end, use_rollups=use_rollups)
-    rows = store.query(sql(name if use_rollups else f"{name}_raw"), parameters)
+    rows = store.query(
+        sql(name if use_rollups else f"{name}_raw"), parameters, settings=QUERY_SETTINGS
+    )
     labels = [list(_chosen_windows(c)) for c in found]
     for slo, dims, window, total, good_requests, good_latency, interpolated, layouts, qs in rows:
         context = found[slo - 1]

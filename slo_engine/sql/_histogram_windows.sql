@@ -1,8 +1,5 @@
 -- Fragment of histogram_windows.sql and histogram_windows_raw.sql: from the series and
 -- segments CTEs (read from the rollups or the raw table), everything else.
--- optimize_and_compare_chain = 0: that analyzer pass walks every AND of the expanded
--- quantile and threshold functions for comparisons to derive, and finds none worth
--- having; off, planning takes about 20 ms less (~85 ms against ~105 ms on the bench).
     specs AS (
         SELECT slo, ServiceName, MetricName, filter_group, good_group, per, threshold, excluded,
             window_segments
@@ -111,4 +108,3 @@ FROM (
     FROM windows
 )
 ORDER BY slo, dims, window
-SETTINGS optimize_and_compare_chain = 0

@@ -23,6 +23,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from processor.errors import QueryFailed, StoreUnavailable
+from slo_engine import QUERY_SETTINGS
 from sloscope.api._context import ApiContext, error_response
 
 # Quoted strings and identifiers, and comments: removed before looking for a second statement.
@@ -41,8 +42,11 @@ class QueryRequest(BaseModel):
 
 
 def read_only_settings(max_rows: int, timeout_s: float) -> dict[str, Any]:
-    """Settings for the API's query connection: no writes, bounded rows and time."""
+    """Settings for the API's query connection: no writes, bounded rows and time, and the
+    SLO engine's query settings (readonly refuses a query's own changes, not a repeat of
+    the session's values)."""
     return {
+        **QUERY_SETTINGS,
         "max_result_rows": max_rows,
         "result_overflow_mode": "throw",
         "max_execution_time": timeout_s,
