@@ -5,6 +5,7 @@ upstream FastAPI/Starlette instrumentors. (The configurator registers global pro
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from importlib.metadata import EntryPoint, entry_points
 
 import fastapi
@@ -25,16 +26,23 @@ from instrumentation.distro import (
 
 
 @pytest.fixture
-def restore_app_classes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Let a test patch Starlette and FastAPI; monkeypatch puts the originals back."""
-    for cls in (Starlette, FastAPI):
-        monkeypatch.setattr(cls, "build_middleware_stack", cls.__dict__["build_middleware_stack"])
+def restore_app_classes() -> Iterator[None]:
+    """Let a test patch Starlette and FastAPI (as the distro does); put the originals back."""
+    originals = {cls: cls.__dict__["build_middleware_stack"] for cls in (Starlette, FastAPI)}
+    yield
+    for cls, method in originals.items():
+        cls.build_middleware_stack = method  # type: ignore[method-assign]
 
 
 def _forget_on_teardown(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
     for name in names:
         monkeypatch.setenv(name, "placeholder")
         monkeypatch.delenv(name)
+
+
+def _installed(name: str) -> EntryPoint:
+    (entry,) = [ep for ep in entry_points(group="opentelemetry_instrumentor") if ep.name == name]
+    return entry
 
 
 def test_entry_points_name_the_distro_and_configurator() -> None:
@@ -67,12 +75,8 @@ def test_asking_for_traces_keeps_the_trace_exporter(monkeypatch: pytest.MonkeyPa
 @pytest.mark.usefixtures("restore_app_classes")
 def test_fastapi_and_starlette_get_sloscope_instead_of_the_upstream_instrumentors() -> None:
     fastapi_class = fastapi.FastAPI
-    entry = EntryPoint(
-        name="fastapi",
-        value="opentelemetry.instrumentation.fastapi:FastAPIInstrumentor",
-        group="opentelemetry_instrumentor",
-    )
-    SloscopeDistro().load_instrumentor(entry, skip_dep_check=True)
+    for name in ("fastapi", "starlette"):
+        SloscopeDistro().load_instrumentor(_installed(name), skip_dep_check=True)
     assert fastapi.FastAPI is fastapi_class  # the upstream instrumentor was not loaded
     assert patch_starlette() == []  # already patched, idempotently
 
@@ -92,11 +96,6 @@ def test_an_explicitly_instrumented_app_is_wrapped_once() -> None:
     stack = app.build_middleware_stack()
     assert isinstance(stack, SloscopeMiddleware)
     assert not isinstance(stack.app, SloscopeMiddleware)
-
-
-def _installed(name: str) -> EntryPoint:
-    (entry,) = [ep for ep in entry_points(group="opentelemetry_instrumentor") if ep.name == name]
-    return entry
 
 
 def test_the_legacy_system_metrics_instrumentor_is_skipped(
