@@ -29,8 +29,12 @@ def _text(name: str) -> str:
 @lru_cache(maxsize=32)
 def sql(name: str) -> str:
     """The text of ``slo_engine/sql/<name>.sql``, with its fragments in place."""
-    text = _text(name)
-    fragments = {key: _fragment(key) for key in _FRAGMENT.findall(text)}
+    return _expanded(_text(name))
+
+
+def _expanded(text: str) -> str:
+    """``text`` with each ``${NAME}`` replaced by its fragment, itself expanded."""
+    fragments = {key: _expanded(_fragment(key)) for key in _FRAGMENT.findall(text)}
     return string.Template(text).substitute(fragments)
 
 
