@@ -1,31 +1,34 @@
 """The JSON API (and, later, the dashboard), served by ``sloscope serve``.
 
-Routes live in one module per area and are collected here; each takes what it needs
-from ``ApiContext``. Every route reads; the API binds to loopback unless told otherwise.
+A FastAPI app: one ``APIRouter`` per area (``_health``, ``_query``, ``_slos``,
+``_reports``), each route taking what it needs from ``ApiContext`` through
+``Depends(api_context)``. Errors are answered in one shape, ``{"error": "<message>"}``,
+by the handlers of ``_errors``. ``/openapi.json`` describes every route; the interactive
+docs pages are off (they load their scripts from a CDN).
 """
 
 from __future__ import annotations
 
-from starlette.applications import Starlette
+from fastapi import FastAPI
 
+from sloscope.api import _health, _query, _reports, _slos
 from sloscope.api._context import ApiContext
-from sloscope.api._health import routes as health_routes
-from sloscope.api._query import routes as query_routes
-from sloscope.api._reports import routes as report_routes
-from sloscope.api._slos import routes as slo_routes
+from sloscope.api._errors import install_error_handlers
 
 
-def create_app(context: ApiContext) -> Starlette:
+def create_app(context: ApiContext) -> FastAPI:
     """The ASGI app for ``context``."""
-    app = Starlette(
-        routes=[
-            *health_routes(context),
-            *query_routes(context),
-            *slo_routes(context),
-            *report_routes(context),
-        ]
+    app = FastAPI(
+        title="sloscope",
+        summary="SLOs, error budgets, burn rates and SLA reports from OpenTelemetry metrics.",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
     )
     app.state.context = context
+    install_error_handlers(app)
+    for module in (_health, _query, _slos, _reports):
+        app.include_router(module.router)
     return app
 
 

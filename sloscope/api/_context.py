@@ -1,4 +1,4 @@
-"""What the API's routes share."""
+"""What the API's routes share, and the dependency that hands it to them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from starlette.responses import JSONResponse
+from fastapi import Request
 
 from processor.store import Store
 from sloscope.config import ApiSettings
@@ -24,5 +24,9 @@ class ApiContext:
     health_checks: dict[str, Callable[[], dict[str, Any]]] = field(default_factory=dict)
 
 
-def error_response(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+def api_context(request: Request) -> ApiContext:
+    """The app's context, for ``Depends``: routes never reach for globals."""
+    context = request.app.state.context
+    if not isinstance(context, ApiContext):
+        raise TypeError("the app was built without an ApiContext")
+    return context

@@ -13,18 +13,17 @@ import math
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
-from processor.errors import QueryFailed, StoreUnavailable
 from slo_engine import QUERY_SETTINGS
-from sloscope.api._context import ApiContext, error_response
+from sloscope.api._context import ApiContext, api_context
+from sloscope.api._errors import error_response
 
 # Quoted strings and identifiers, and comments: removed before looking for a second statement.
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|--[^\n]*|/\*.*?\*/", re.S)
@@ -33,12 +32,22 @@ _READ_STATEMENT = re.compile(
     r"^\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*)*(SELECT|WITH|SHOW|DESCRIBE|DESC|EXPLAIN)\b", re.I | re.S
 )
 
+router = APIRouter(tags=["query"])
+
 
 class QueryRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sql: str
     parameters: dict[str, Any] = {}
+
+
+class QueryAnswer(BaseModel):
+    """Column names, ClickHouse type names, and the rows as JSON values."""
+
+    columns: list[str]
+    types: list[str]
+    rows: list[list[Any]]
 
 
 def read_only_settings(max_rows: int, timeout_s: float) -> dict[str, Any]:
@@ -59,29 +68,25 @@ def is_read_statement(sql: str) -> bool:
     return bool(_READ_STATEMENT.match(sql)) and not _LATER_STATEMENT.search(_QUOTED.sub("", sql))
 
 
-def routes(context: ApiContext) -> list[Route]:
-    async def query(request: Request) -> Response:
-        try:
-            body = QueryRequest.model_validate_json(await request.body())
-        except ValidationError as exc:
-            return error_response(400, f"bad request body: {exc.errors()[0]['msg']}")
-        if not is_read_statement(body.sql):
-            return error_response(400, "only SELECT queries are allowed")
-        try:
-            columns, types, rows = await run_in_threadpool(_run, context, body)
-        except QueryFailed as exc:
-            return error_response(400, str(exc))
-        except StoreUnavailable as exc:
-            return error_response(503, str(exc))
-        payload = {"columns": columns, "types": types, "rows": rows}
-        return Response(json.dumps(payload, default=_json_value), media_type="application/json")
-
-    return [Route("/api/query", query, methods=["POST"])]
+@router.post("/api/query", response_model=QueryAnswer)
+async def query(
+    body: QueryRequest, context: Annotated[ApiContext, Depends(api_context)]
+) -> Response:
+    """Run one read-only query with the session's limits."""
+    if not is_read_statement(body.sql):
+        return error_response(400, "only SELECT queries are allowed")
+    content = await run_in_threadpool(_run, context, body)
+    return Response(content, media_type="application/json")
 
 
-def _run(context: ApiContext, body: QueryRequest) -> tuple[list[str], list[str], list[list[Any]]]:
+def _run(context: ApiContext, body: QueryRequest) -> bytes:
     names, types, rows = context.query_store.query_typed(body.sql, body.parameters)
-    return list(names), list(types), [[_plain(value) for value in row] for row in rows]
+    payload = {
+        "columns": list(names),
+        "types": list(types),
+        "rows": [[_plain(value) for value in row] for row in rows],
+    }
+    return json.dumps(payload, default=_json_value).encode()
 
 
 def _plain(value: Any) -> Any:

@@ -100,3 +100,35 @@ def test_writes_are_refused_even_inside_a_select(client: httpx.Client, store: St
     )
     assert sneaky.status_code == 400
     assert store.query("SELECT count() FROM {db:Identifier}.otel_metrics_sum") == [(0,)]
+
+
+def test_openapi_describes_every_route_and_the_docs_pages_are_off(client: httpx.Client) -> None:
+    schema = client.get("/openapi.json").json()
+    assert sorted(schema["paths"]) == [
+        "/api/query",
+        "/api/reports/sla",
+        "/api/slos/status",
+        "/healthz",
+    ]
+    assert "QueryRequest" in schema["components"]["schemas"]
+    assert client.get("/docs").status_code == 404
+    assert client.get("/redoc").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "error"),
+    [
+        ("GET", "/nowhere", None, 404, "Not Found"),
+        ("GET", "/api/query", None, 405, "Method Not Allowed"),
+        ("POST", "/api/query", {}, 400, "bad request body: sql: Field required"),
+        ("POST", "/api/query", {"sql": 1}, 400, "bad request body: sql: Input should be"),
+    ],
+    ids=["unknown-path", "wrong-method", "missing-field", "wrong-type"],
+)
+def test_errors_answer_error_never_detail(
+    client: httpx.Client, method: str, path: str, body: object, status: int, error: str
+) -> None:
+    response = client.request(method, path, json=body)
+    assert response.status_code == status
+    assert set(response.json()) == {"error"}
+    assert response.json()["error"].startswith(error)
