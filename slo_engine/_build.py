@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from slo_engine import _burn, _exclusions, _windows
+from slo_engine._bounds import year_problem
 from slo_engine._durations import parse_duration
 from slo_engine._model import (
     Aggregation,
@@ -72,10 +73,25 @@ def rolling_window(text: str, path: Sequence[str | int]) -> Window:
 
 
 def calendar_window(
-    unit: CalendarUnit, count: int, zone: str, anchor: datetime | None, path: Sequence[str | int]
+    unit: CalendarUnit,
+    count: int,
+    zone: str,
+    anchor: datetime | None,
+    path: Sequence[str | int],
+    *,
+    anchor_field: str = "start",
 ) -> Window:
     check_zone(zone, (*path, "timezone"))
+    if anchor is not None:
+        check_year(anchor, (*path, anchor_field))
     return Window(unit=unit, count=count, timezone=zone, anchor=anchor)
+
+
+def check_year(instant: datetime, path: Sequence[str | int]) -> None:
+    """A Problem at ``path`` when ``instant`` lies outside the years the engine takes."""
+    problem = year_problem(instant.year)
+    if problem is not None:
+        raise Problem(path, problem)
 
 
 def slice_length(text: str, path: Sequence[str | int]) -> timedelta:
@@ -143,6 +159,9 @@ def exclusion(
     path: Sequence[str | int],
 ) -> Exclusion:
     check_zone(zone, (*path, "timezone"))
+    check_year(start, (*path, "start"))
+    if end is not None:
+        check_year(end, (*path, "end"))
     if start.tzinfo is None:
         start = start.replace(tzinfo=_windows.timezone(zone))
     if (duration_text is None) == (end is None):

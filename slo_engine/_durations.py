@@ -1,6 +1,8 @@
 """Durations as SREs write them: ``30s``, ``5m``, ``1h``, ``28d``, ``2w``, ``300ms``.
 
-Calendar units (``M``, ``Q``, ``Y``) are not durations; ``_windows`` reads them.
+Calendar units (``M``, ``Q``, ``Y``) are not durations; ``_windows`` reads them. A
+duration is at most 10 years (``_bounds.MAX_DURATION``): longer ones are mistakes, and
+would overflow the instants they are subtracted from.
 """
 
 from __future__ import annotations
@@ -8,6 +10,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from functools import lru_cache
+
+from slo_engine._bounds import MAX_DURATION
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
 _UNITS = {
@@ -25,7 +29,11 @@ def parse_duration(text: str) -> timedelta:
     match = _DURATION.match(text)
     if not match:
         raise ValueError(f"{text!r} is not a duration (e.g. 300ms, 30s, 5m, 1h, 28d, 2w)")
-    return float(match.group(1)) * _UNITS[match.group(2)]
+    unit = _UNITS[match.group(2)]
+    # Compared as a number first: a huge count would overflow timedelta itself.
+    if float(match.group(1)) > MAX_DURATION / unit:
+        raise ValueError(f"{text!r} is longer than 10 years ({format_duration(MAX_DURATION)})")
+    return float(match.group(1)) * unit
 
 
 @lru_cache(maxsize=256)

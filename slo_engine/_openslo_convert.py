@@ -154,7 +154,12 @@ def _window(spec: SloSpec) -> Any:
                 (*path, "calendar", "startTime"), "startTime must be YYYY-MM-DD HH:MM:SS"
             ) from None
     return _build.calendar_window(
-        unit[0], unit[1], window.calendar.timeZone, start, (*path, "calendar")
+        unit[0],
+        unit[1],
+        window.calendar.timeZone,
+        start,
+        (*path, "calendar"),
+        anchor_field="startTime",
     )
 
 

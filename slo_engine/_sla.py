@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from processor.store import Queryable
 from slo_engine import _exclusions, _sla_incidents, _sla_minutes
+from slo_engine._bounds import check_instant, year_problem
 from slo_engine._model import (
     CalendarUnit,
     Exclusion,
@@ -61,7 +62,11 @@ SERVICE_SLO = ""
 
 
 def sla_period(month: str, zone_name: str) -> Range:
-    """``YYYY-MM`` in ``zone_name`` as a UTC range; InvalidRequest when either is bad."""
+    """``YYYY-MM`` in ``zone_name`` as a UTC range; InvalidRequest when either is bad
+    (a month outside 1970-01 to 2200-12 included)."""
+    problem = year_problem(int(month[:4])) if month[:4].isdigit() else None
+    if problem is not None:
+        raise InvalidRequest(f"month {month}: {problem}")
     return month_range(month, zone_name)
 
 
@@ -77,7 +82,7 @@ def sla_report(
     """The SLA report of ``month`` in ``zone_name`` as known at ``now``."""
     period = sla_period(month, zone_name)
     zone = timezone(zone_name)
-    until = min(period.end, floor_minute(now))
+    until = min(period.end, floor_minute(check_instant(now, "the report instant")))
     if until <= period.start:
         raise InvalidRequest(f"month {month} has not started yet in {zone_name}")
     span = Range(period.start, until)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from processor.store import Queryable
 from slo_engine import _burn, _exclusions, _gauges, _requests
+from slo_engine._bounds import check_instant
 from slo_engine._budget import Budget, budget
 from slo_engine._durations import format_duration
 from slo_engine._evaluation import WINDOW, Context, Measured, contexts, request_based
@@ -36,7 +37,7 @@ def status(
     ``use_rollups=False`` reads every minute from the raw tables: slower, the same
     numbers; the benchmark and the tests compare the two.
     """
-    end = floor_minute(as_of)
+    end = floor_minute(check_instant(as_of, "the evaluation instant"))
     found = contexts(slo_set, end)
     _requests.measure(store, [c for c in found if request_based(c)], end, use_rollups=use_rollups)
     _gauges.measure(store, [c for c in found if not request_based(c)], end)

@@ -105,14 +105,22 @@ def calendar_period(window: Window, instant: datetime) -> Range:
     local = instant.astimezone(zone).replace(tzinfo=None)
     step = _STEPS[window.unit] * window.count
     first = _natural_start(window.unit, local) if window.anchor is None else _anchor(window, zone)
-    start = first
-    if start <= local:
-        while start + step <= local:
-            start = start + step
-    else:
-        while start > local:
-            start = start - step
+    start = _last_start(first, window.unit, window.count, local)
     return Range(_to_utc(start, zone), _to_utc(start + step, zone))
+
+
+def _last_start(first: datetime, unit: CalendarUnit, count: int, local: datetime) -> datetime:
+    """The latest ``first + k * step`` (any whole k) at or before ``local``, computed
+    rather than stepped to, so an anchor centuries away costs no more than a near one."""
+    if unit in (CalendarUnit.DAY, CalendarUnit.WEEK):
+        days = timedelta(days=count * (7 if unit is CalendarUnit.WEEK else 1))
+        return first + (local - first) // days * days
+    step = _STEPS[unit]
+    months = count * (step.months + 12 * step.years)
+    periods = ((local.year - first.year) * 12 + local.month - first.month) // months
+    start = first + relativedelta(months=periods * months)
+    # The same month as ``local`` but a later day or hour: the period before.
+    return start if start <= local else first + relativedelta(months=(periods - 1) * months)
 
 
 def _anchor(window: Window, zone: zoneinfo.ZoneInfo) -> datetime:
