@@ -1,5 +1,6 @@
 """The OTLP metrics receiver and everything that writes to the store."""
 
+from processor._auth import bearer_matches
 from processor._batcher import BatchOptions
 from processor._pipeline import Limits
 from processor._receiver import Receiver, ReceiverOptions, TlsFiles
@@ -32,6 +33,7 @@ __all__ = [
     "StoreUnavailable",
     "TlsFiles",
     "Unavailable",
+    "bearer_matches",
     "open_store",
     "parse_dsn",
 ]

@@ -16,7 +16,6 @@ to store them. Answers follow the OTLP specification:
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
     ExportMetricsServiceResponse,
 )
 
+from processor._auth import bearer_matches
 from processor._batcher import Batcher, BatchOptions, FlushReport
 from processor._pipeline import Limits, Pipeline
 from processor._points import count_points
@@ -182,11 +182,9 @@ class Receiver:
     def _authorised(self, context: grpc.aio.ServicerContext) -> bool:
         if self._options.token is None:
             return True
-        expected = f"Bearer {self._options.token}".encode()
         for key, value in context.invocation_metadata() or ():
             if key == "authorization":
-                sent = value.encode() if isinstance(value, str) else value
-                return hmac.compare_digest(sent, expected)
+                return bearer_matches(value, self._options.token)
         return False
 
     async def _abort_unavailable(self, context: grpc.aio.ServicerContext, message: str) -> None:

@@ -204,11 +204,17 @@ class Store:
         sql: str,
         parameters: Mapping[str, Any] | None = None,
     ) -> tuple[Sequence[str], Sequence[str], list[tuple[Any, ...]]]:
-        """Run a SELECT; return column names, ClickHouse type names and rows."""
+        """Run a SELECT; return column names, ClickHouse type names and rows.
+
+        Binds exactly ``parameters``, without the implicit ``db``: this runs a user's SQL,
+        which must reach the engine as written. Given any parameter, clickhouse-connect
+        binds server-side only when the text holds a ``{name:Type}`` placeholder and
+        otherwise %-formats the text, which breaks ``LIKE 'otel_%'``.
+        """
         with self._lock:
             try:
                 result = self._client.query(
-                    sql, parameters=self._with_db(parameters), query_tz=RESULT_TIMEZONE
+                    sql, parameters=dict(parameters or {}), query_tz=RESULT_TIMEZONE
                 )
             except ClickHouseError as exc:
                 raise _translated(exc) from exc

@@ -50,6 +50,23 @@ def test_a_token_is_required_when_set(store: Store) -> None:
     assert _count(store) == 3
 
 
+@pytest.mark.parametrize("scheme", ["bearer", "BEARER", "bEaReR"])
+def test_the_bearer_scheme_is_matched_without_regard_to_case(store: Store, scheme: str) -> None:
+    """RFC 6750 makes the scheme case-insensitive; the token itself is not."""
+    with running_processor(store, token="s3cret") as running:
+        otlp.export(
+            running.endpoint, _one_point_request(), metadata=[("authorization", f"{scheme} s3cret")]
+        )
+        with pytest.raises(grpc.RpcError) as caught:
+            otlp.export(
+                running.endpoint,
+                _one_point_request("/b"),
+                metadata=[("authorization", f"{scheme} S3CRET")],
+            )
+        assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert _count(store) == 3
+
+
 def test_a_full_queue_answers_unavailable_with_retry_info_in_both_trailers(store: Store) -> None:
     batch = BatchOptions(queue_points=1, flush_interval_s=1.0)
     with (

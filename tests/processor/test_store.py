@@ -64,3 +64,12 @@ def test_results_are_naive_utc_on_a_machine_in_another_zone(tmp_path: Path) -> N
         "[(datetime.datetime(1970, 1, 1, 0, 0), datetime.datetime(1970, 1, 1, 0, 0))]",
         "[(datetime.datetime(1970, 1, 1, 0, 1),)]",
     ]
+
+
+def test_query_typed_runs_the_text_as_written(store: Store) -> None:
+    """No implicit parameter: clickhouse-connect would %-format a text without placeholders."""
+    names, types, rows = store.query_typed("SELECT 'otel_x' LIKE 'otel_%' AS hit, '%(db)s' AS raw")
+    assert (list(names), list(types)) == (["hit", "raw"], ["UInt8", "String"])
+    assert rows == [(1, "%(db)s")]
+    _, _, bound = store.query_typed("SELECT {db:String} LIKE '%' AS any", {"db": "x"})
+    assert bound == [(1,)]
