@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDic
 from processor.store import DEFAULT_DATA_DIR, DEFAULT_DATABASE, StoreOptions
 
 CONFIG_ENV = "SLOSCOPE_CONFIG"
+MIN_TOKEN_LENGTH = 16
 
 
 class _Section(BaseModel):
@@ -66,12 +67,39 @@ class ProcessorSettings(_Section):
 
 
 class ApiSettings(_Section):
-    """The JSON API and dashboard."""
+    """The JSON API and dashboard; docs/security.md says what each limit guards.
+
+    ``token`` (environment or config file only) is required for every ``/api/`` call
+    when set, and ``serve`` refuses to listen beyond loopback without one.
+    ``allowed_hosts`` are the names the API may be reached by besides loopback ones;
+    ``cors_origins`` the web origins allowed to call it from a browser (none by default).
+    Each query runs on its own read-only session with the ``query_*`` limits, at most
+    ``max_concurrent_queries`` at once (429 beyond); bodies are limited while read.
+    """
 
     host: str = "127.0.0.1"
     port: int = Field(default=8317, ge=0, le=65_535)
+    token: SecretStr | None = None
+    allowed_hosts: tuple[Annotated[str, Field(min_length=1, max_length=253)], ...] = ()
+    cors_origins: tuple[Annotated[str, Field(min_length=1, max_length=2048)], ...] = ()
+    max_concurrent_queries: int = Field(default=4, ge=1, le=64)
+    max_connections: int = Field(default=64, ge=4, le=10_000)
     query_max_rows: int = Field(default=10_000, ge=1)
-    query_timeout_s: float = Field(default=10.0, gt=0)
+    query_timeout_s: float = Field(default=10.0, gt=0, le=3600)
+    query_max_result_mib: int = Field(default=16, ge=1, le=4096)
+    query_max_memory_mib: int = Field(default=512, ge=16, le=1_048_576)
+    max_body_kib: int = Field(default=256, ge=1, le=65_536)
+    max_slo_files_kib: int = Field(default=4096, ge=1, le=65_536)
+
+    @field_validator("token")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_TOKEN_LENGTH:
+            raise ValueError(
+                f"must be at least {MIN_TOKEN_LENGTH} characters "
+                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        return value
 
 
 class SloSettings(_Section):

@@ -1,9 +1,12 @@
 """``sloscope serve``: the OTLP receiver, the API and the dashboard in one process.
 
-Start-up opens the store (creating and migrating it), starts the receiver and the API,
-and leaves the API's address in the data directory for other ``sloscope`` commands.
-SIGTERM or Ctrl-C stops listening, answers the requests in flight and writes everything
-already accepted before the process exits.
+Start-up refuses an API bound beyond loopback without a token, makes everything the
+process writes private to its user (umask 077: the data directory 0700, its files 0600,
+and an older, wider data directory narrowed), opens the store (creating and migrating
+it), starts the receiver (its spool inside the data directory, or in a private temporary
+directory for a server DSN) and the API, and leaves the API's address in the data
+directory for other ``sloscope`` commands. SIGTERM or Ctrl-C stops listening, answers
+the requests in flight and writes everything already accepted before the process exits.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ import asyncio
 import contextlib
 import logging
 import os
+import shutil
 import signal
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,8 +29,9 @@ from processor import BatchOptions, Limits, Receiver, ReceiverOptions, TlsFiles,
 from processor.store import Store, parse_dsn
 from sloscope._local_server import ServerAddress, remove_serve_file, write_serve_file
 from sloscope.api import ApiContext, create_app
-from sloscope.api._query import read_only_settings
-from sloscope.config import ProcessorSettings, Settings
+from sloscope.api._access import is_loopback
+from sloscope.config import ApiSettings, ProcessorSettings, Settings
+from sloscope.errors import UsageError
 
 logger = logging.getLogger(__name__)
 
@@ -63,19 +69,46 @@ class _ApiServer(uvicorn.Server):
         yield
 
 
+SPOOL_DIR = "sloscope-spool"
+PRIVATE_UMASK = 0o077
+
+
+def check_exposure(settings: ApiSettings) -> None:
+    """Refuse an API reachable beyond this machine that anyone could call."""
+    if settings.token is None and not is_loopback(settings.host):
+        raise UsageError(
+            f"the API would listen on {settings.host or 'every address'}, beyond loopback, "
+            "without a token: set SLOSCOPE_API__TOKEN (or api.token in the config file), "
+            "or bind the API to 127.0.0.1"
+        )
+
+
 async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Run until ``stop`` is set or the process gets SIGTERM/SIGINT."""
+    check_exposure(settings.api)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
+    previous_umask = os.umask(PRIVATE_UMASK)
+    try:
+        await _serve(settings, stop)
+    finally:
+        os.umask(previous_umask)
+
+
+async def _serve(settings: Settings, stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    data_dir = parse_dsn(settings.store.resolved_dsn(), settings.store.database).data_dir
+    if data_dir is not None:
+        make_private(data_dir)
     store = await loop.run_in_executor(None, open_store, settings.store.options())
-    data_dir = parse_dsn(store.location.dsn, store.database).data_dir
-    with tempfile.TemporaryDirectory(prefix="sloscope-spool-") as spool:
-        receiver = Receiver(store.reopen(), receiver_options(settings.processor), Path(spool))
+    with _spool(data_dir) as spool:
+        receiver = Receiver(store.reopen(), receiver_options(settings.processor), spool)
         await receiver.start()
-        api = _ApiServer(_api_config(settings, store, receiver))
+        context = await loop.run_in_executor(None, _api_context, settings, store, receiver)
+        api = _ApiServer(_api_config(settings, context))
         api_task = loop.create_task(api.serve(), name="sloscope-api")
         await _wait_started(api, api_task)
         address = ServerAddress(
@@ -102,19 +135,49 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
             await api_task
             if data_dir is not None:
                 remove_serve_file(data_dir)
+            context.close()
             store.close()
 
 
-def _api_config(settings: Settings, store: Store, receiver: Receiver) -> uvicorn.Config:
-    context = ApiContext(
-        store=store,
-        query_store=store.read_only(
-            read_only_settings(settings.api.query_max_rows, settings.api.query_timeout_s)
-        ),
-        settings=settings.api,
+def make_private(data_dir: Path) -> None:
+    """Narrow a data directory an older version left open to other users to 0700
+    (files in it stay as they are, unreachable once the directory is closed)."""
+    if not data_dir.is_dir():
+        return
+    mode = stat.S_IMODE(data_dir.stat().st_mode)
+    if mode & 0o077:
+        data_dir.chmod(0o700)
+        logger.warning(
+            "data directory made private",
+            extra={"data_dir": str(data_dir), "mode_was": oct(mode), "mode": "0o700"},
+        )
+
+
+@contextlib.contextmanager
+def _spool(data_dir: Path | None) -> Iterator[Path]:
+    """Where the receiver writes batches before the store reads them: inside the data
+    directory (emptied first: what a killed process left there was either written or
+    never acknowledged), or a private temporary directory for a server DSN."""
+    if data_dir is None:
+        with tempfile.TemporaryDirectory(prefix="sloscope-spool-") as spool:
+            yield Path(spool)
+        return
+    spool_dir = data_dir / SPOOL_DIR
+    shutil.rmtree(spool_dir, ignore_errors=True)
+    spool_dir.mkdir(mode=0o700)
+    yield spool_dir
+
+
+def _api_context(settings: Settings, store: Store, receiver: Receiver) -> ApiContext:
+    return ApiContext.open(
+        store,
+        settings.api,
         slos_dir=settings.slo.slos_dir,
         health_checks={"otlp": lambda: _receiver_health(receiver)},
     )
+
+
+def _api_config(settings: Settings, context: ApiContext) -> uvicorn.Config:
     return uvicorn.Config(
         create_app(context),
         host=settings.api.host,
@@ -122,6 +185,7 @@ def _api_config(settings: Settings, store: Store, receiver: Receiver) -> uvicorn
         log_config=None,
         access_log=False,
         lifespan="off",
+        limit_concurrency=settings.api.max_connections,
     )
 
 

@@ -5,19 +5,39 @@ A FastAPI app: one ``APIRouter`` per area (``_health``, ``_query``, ``_slos``,
 ``Depends(api_context)``. Errors are answered in one shape, ``{"error": "<message>"}``,
 by the handlers of ``_errors``. ``/openapi.json`` describes every route; the interactive
 docs pages are off (they load their scripts from a CDN).
+
+The security layer wraps the whole app, outermost first, so a route added later is
+covered without doing anything (docs/security.md):
+
+1. ``HostCheck``: loopback names or ``api.allowed_hosts`` only (421).
+2. CORS headers, only for ``api.cors_origins`` (none by default).
+3. ``TokenCheck``: ``Authorization: Bearer <api.token>`` on ``/api/`` when a token is set (401).
+4. ``JsonBodies``: ``/api/`` bodies are ``application/json`` (415).
+5. ``BodyLimit``: bodies read with a limit (413).
+
+Inside, each request that reads the store takes one of a few read-only sessions (429
+when none is free), and user SQL is checked by ``sloscope._read_query``.
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
 
 from sloscope.api import _health, _query, _reports, _slos
-from sloscope.api._context import ApiContext
+from sloscope.api._access import HostCheck, TokenCheck, allowed_hosts
+from sloscope.api._bodies import BodyLimit, JsonBodies
+from sloscope.api._context import ApiContext, HealthCheck
 from sloscope.api._errors import install_error_handlers
+
+KIB = 1024
+# Routes whose bodies carry SLO files: their own limit, api.max_slo_files_kib.
+SLO_FILE_ROUTES = ("/api/slos/status", "/api/reports/sla")
 
 
 def create_app(context: ApiContext) -> FastAPI:
     """The ASGI app for ``context``."""
+    settings = context.settings
     app = FastAPI(
         title="sloscope",
         summary="SLOs, error budgets, burn rates and SLA reports from OpenTelemetry metrics.",
@@ -29,7 +49,22 @@ def create_app(context: ApiContext) -> FastAPI:
     install_error_handlers(app)
     for module in (_health, _query, _slos, _reports):
         app.include_router(module.router)
+    # add_middleware wraps what is already there: the last added runs first.
+    slo_files = dict.fromkeys(SLO_FILE_ROUTES, settings.max_slo_files_kib * KIB)
+    app.add_middleware(BodyLimit, default_bytes=settings.max_body_kib * KIB, path_bytes=slo_files)
+    app.add_middleware(JsonBodies)
+    if settings.token is not None:
+        app.add_middleware(TokenCheck, token=settings.token.get_secret_value())
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "content-type"],
+            max_age=600,
+        )
+    app.add_middleware(HostCheck, allowed=allowed_hosts(settings.allowed_hosts, settings.host))
     return app
 
 
-__all__ = ["ApiContext", "create_app"]
+__all__ = ["ApiContext", "HealthCheck", "create_app"]

@@ -10,18 +10,47 @@ from typing import Any
 from fastapi import Request
 
 from processor.store import Store
+from sloscope._read_query import QueryLimits
+from sloscope.api._sessions import HEALTH_TIMEOUT_S, HealthProbe, QuerySessions
 from sloscope.config import ApiSettings
+
+HealthCheck = Callable[[], dict[str, Any]]
+"""A part's own health (the OTLP receiver's counters): cheap, never blocking."""
 
 
 @dataclass(frozen=True, slots=True)
 class ApiContext:
-    """The store (a read-only connection for user queries), settings and health probes."""
+    """The sessions the API reads through, its settings, and the parts' health checks."""
 
-    store: Store
-    query_store: Store
+    sessions: QuerySessions
+    health: HealthProbe
     settings: ApiSettings
     slos_dir: Path = Path("./slos")
-    health_checks: dict[str, Callable[[], dict[str, Any]]] = field(default_factory=dict)
+    health_checks: dict[str, HealthCheck] = field(default_factory=dict)
+
+    @classmethod
+    def open(
+        cls,
+        store: Store,
+        settings: ApiSettings,
+        *,
+        slos_dir: Path = Path("./slos"),
+        health_checks: dict[str, HealthCheck] | None = None,
+    ) -> ApiContext:
+        """Open the API's own sessions on ``store`` (which is left to its other users)."""
+        limits = QueryLimits.from_settings(settings)
+        probe_settings = {"max_execution_time": HEALTH_TIMEOUT_S, "readonly": 1}
+        return cls(
+            sessions=QuerySessions.open(store, limits, settings.max_concurrent_queries),
+            health=HealthProbe(store.read_only(probe_settings)),
+            settings=settings,
+            slos_dir=slos_dir,
+            health_checks=dict(health_checks or {}),
+        )
+
+    def close(self) -> None:
+        self.sessions.close()
+        self.health.close()
 
 
 def api_context(request: Request) -> ApiContext:

@@ -7,8 +7,11 @@ raised                   HTTP   why
 a body that does not     400    the caller's mistake: fix the request
 parse or validate
 ``SpecError``            422    SLO files with errors: every issue is listed
-``SloEngineError``,      400    a bad argument (a month, a zone, an instant) or
-``InvalidInput``                a query ClickHouse refused
+``SloEngineError``,      400    a bad argument (a month, a zone, an instant), a
+``InvalidInput``,               query ClickHouse refused, or one the API does not
+``UsageError``                  run (``QueryRefused`` says what and why)
+``Busy``                 429    every query slot is taken: retry after
+                                ``Retry-After`` seconds
 ``Unavailable``          503    the store is down or busy: retry later
 an HTTP error (404,      its    FastAPI's own, reshaped
 405, ...)                own
@@ -29,6 +32,7 @@ from starlette.exceptions import HTTPException
 
 from processor.errors import InvalidInput, Unavailable
 from slo_engine import SloEngineError, SpecError
+from sloscope.errors import Busy, UsageError
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +80,11 @@ async def _bad_input(request: Request, exc: Exception) -> JSONResponse:
     return error_response(400, str(exc))
 
 
+async def _busy(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Busy)
+    return error_response(429, str(exc), {"retry-after": str(exc.retry_after_s)})
+
+
 async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
     return error_response(503, str(exc))
 
@@ -96,5 +105,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SpecError, _spec_error)
     app.add_exception_handler(SloEngineError, _bad_input)
     app.add_exception_handler(InvalidInput, _bad_input)
+    app.add_exception_handler(UsageError, _bad_input)
+    app.add_exception_handler(Busy, _busy)
     app.add_exception_handler(Unavailable, _unavailable)
     app.add_exception_handler(Exception, _unexpected)

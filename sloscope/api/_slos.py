@@ -2,17 +2,20 @@
 
 Body: ``StatusRequest`` (``files``: SLO file texts by name, default the server's SLO
 directory; ``at``: ISO-8601, default now). Answer: ``StatusReport``, the same document
-``sloscope slo status --json`` prints. Spec errors answer 422 with every issue.
+``sloscope slo status --json`` prints. Spec errors answer 422 with every issue. The files
+are parsed and evaluated off the event loop, on one of the API's query sessions.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from starlette.concurrency import run_in_threadpool
 
+from processor.store import Store
 from slo_engine import StatusReport, StatusRequest, load, read_sources, status
 from sloscope.api._context import ApiContext, api_context
 
@@ -24,7 +27,10 @@ async def slo_status(
     body: StatusRequest, context: Annotated[ApiContext, Depends(api_context)]
 ) -> StatusReport:
     """Every SLO's SLI, error budget, burn rates and latency at ``at``."""
-    sources = body.files if body.files is not None else read_sources([context.slos_dir])
-    slo_set = load(sources)
-    at = body.at or datetime.now(UTC)
-    return await run_in_threadpool(status, context.query_store, slo_set, at)
+    with context.sessions.take() as session:
+        return await run_in_threadpool(_status, session, body, context.slos_dir)
+
+
+def _status(session: Store, body: StatusRequest, slos_dir: Path) -> StatusReport:
+    sources = body.files if body.files is not None else read_sources([slos_dir])
+    return status(session, load(sources), body.at or datetime.now(UTC))

@@ -41,6 +41,11 @@ def load_settings(ctx: typer.Context, flags: Mapping[str, Any]) -> Settings:
     return Settings.load(_without_none(flags), global_options(ctx).config_file)
 
 
+def api_token(settings: Settings) -> str | None:
+    """The API token the running server wants, from the same settings it reads."""
+    return settings.api.token.get_secret_value() if settings.api.token is not None else None
+
+
 def _without_none(flags: Mapping[str, Any]) -> dict[str, Any]:
     cleaned: dict[str, Any] = {}
     for key, value in flags.items():

@@ -1,20 +1,32 @@
-"""``sloscope query``: one read-only SQL query against the store, wherever it is held."""
+"""``sloscope query``: one read of the store's own tables, wherever the store is held.
+
+Through the running server's API when ``sloscope serve`` holds the store, else on a
+read-only session of its own; either way the same check (``sloscope._read_query``) and
+the same limits (the ``api.query_*`` settings) apply, and the same document comes out.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
+from pydantic import JsonValue
 
 from processor import open_store
 from sloscope._api_client import post_json
 from sloscope._local_server import find_running_server
-from sloscope.api._query import is_read_statement, read_only_settings
-from sloscope.cli._context import load_settings, user_errors
+from sloscope._read_query import (
+    QueryAnswer,
+    QueryLimits,
+    load_catalog,
+    open_read_session,
+    run_read_query,
+)
+from sloscope.cli._context import api_token, load_settings, user_errors
+from sloscope.config import Settings
 from sloscope.errors import UsageError
 
 
@@ -26,7 +38,10 @@ def query(
     ctx: typer.Context,
     *,
     sql: Annotated[
-        str, typer.Argument(help="A SELECT; values as {name:Type} with --param name=value.")
+        str,
+        typer.Argument(
+            help="One SELECT over the store's tables; values as {name:Type} with --param."
+        ),
     ],
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="A query parameter, name=value.")
@@ -40,31 +55,31 @@ def query(
     ] = None,
     dsn: Annotated[str | None, typer.Option(help="Store DSN (overrides --data-dir).")] = None,
 ) -> None:
-    """Run a read-only query. Goes through the API when `sloscope serve` holds the store."""
+    """Run one read-only query. Goes through the API when `sloscope serve` holds the store."""
     with user_errors(ctx):
         if as_json and as_csv:
             raise UsageError("--json and --csv exclude each other")
         parameters = _parameters(param or [])
-        if not is_read_statement(sql):
-            raise UsageError("only SELECT queries are allowed")
         settings = load_settings(ctx, {"store": {"data_dir": data_dir, "dsn": dsn}})
-        server = find_running_server(settings.store)
-        if server is not None:
-            answer = post_json(server.api_url, "/api/query", {"sql": sql, "parameters": parameters})
-            columns, types, rows = answer["columns"], answer["types"], answer["rows"]
-        else:
-            store = open_store(settings.store.options())
-            try:
-                limits = read_only_settings(
-                    settings.api.query_max_rows, settings.api.query_timeout_s
-                )
-                session = store.read_only(limits)
-                names, type_names, result = session.query_typed(sql, parameters)
-                session.close()
-            finally:
-                store.close()
-            columns, types, rows = list(names), list(type_names), [list(row) for row in result]
-        typer.echo(_render(columns, types, rows, as_json, as_csv), nl=False)
+        answer = _run(settings, sql, parameters)
+        typer.echo(_render(answer, as_json, as_csv), nl=False)
+
+
+def _run(settings: Settings, sql: str, parameters: dict[str, str]) -> QueryAnswer:
+    server = find_running_server(settings.store)
+    if server is not None:
+        body = {"sql": sql, "parameters": parameters}
+        reply = post_json(server.api_url, "/api/query", body, token=api_token(settings))
+        return QueryAnswer.model_validate(reply)
+    store = open_store(settings.store.options())
+    try:
+        session = open_read_session(store, QueryLimits.from_settings(settings.api))
+        try:
+            return run_read_query(session, load_catalog(session), sql, parameters)
+        finally:
+            session.close()
+    finally:
+        store.close()
 
 
 def _parameters(pairs: list[str]) -> dict[str, str]:
@@ -77,21 +92,19 @@ def _parameters(pairs: list[str]) -> dict[str, str]:
     return parameters
 
 
-def _render(
-    columns: list[str], types: list[str], rows: list[list[Any]], as_json: bool, as_csv: bool
-) -> str:
+def _render(answer: QueryAnswer, as_json: bool, as_csv: bool) -> str:
     if as_json:
-        return json.dumps({"columns": columns, "types": types, "rows": rows}, default=str) + "\n"
+        return answer.model_dump_json() + "\n"
     if as_csv:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(rows)
+        writer.writerow(answer.columns)
+        writer.writerows(answer.rows)
         return buffer.getvalue()
-    return _table(columns, rows)
+    return _table(answer.columns, answer.rows)
 
 
-def _table(columns: list[str], rows: list[list[Any]]) -> str:
+def _table(columns: list[str], rows: list[list[JsonValue]]) -> str:
     cells = [columns, *[[_cell(value) for value in row] for row in rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
     lines = [
@@ -102,5 +115,5 @@ def _table(columns: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines) + f"\n({len(rows)} rows)\n"
 
 
-def _cell(value: Any) -> str:
+def _cell(value: JsonValue) -> str:
     return "" if value is None else str(value)

@@ -23,7 +23,7 @@ from slo_engine import (
 )
 from sloscope._api_client import post_json
 from sloscope._local_server import find_running_server
-from sloscope.cli._context import echo_stderr, fail, load_settings
+from sloscope.cli._context import api_token, echo_stderr, fail, load_settings
 from sloscope.cli._slo import engine_errors
 
 report_app = typer.Typer(
@@ -87,7 +87,9 @@ def sla_command(
     as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write the report to FILE instead of stdout."),
+        typer.Option(
+            "--output", "-o", help="Write the report to FILE instead of stdout (- is stdout)."
+        ),
     ] = None,
     slos: Annotated[
         Path | None,
@@ -106,7 +108,13 @@ def sla_command(
         server = find_running_server(settings.store)
         if server is not None:
             body = {"files": sources, "month": month, "timezone": tz}
-            answer = post_json(server.api_url, "/api/reports/sla", body, timeout_s=SERVER_TIMEOUT_S)
+            answer = post_json(
+                server.api_url,
+                "/api/reports/sla",
+                body,
+                token=api_token(settings),
+                timeout_s=SERVER_TIMEOUT_S,
+            )
             report = SlaReport.model_validate(answer)
         else:
             slo_set = load(sources)
@@ -119,7 +127,7 @@ def sla_command(
             finally:
                 store.close()
         rendered = render_sla(report, ReportFormat.JSON if as_json else format_)
-        if output is None:
+        if output is None or str(output) == "-":
             typer.echo(rendered, nl=False)
         else:
             try:

@@ -15,7 +15,7 @@ from processor import open_store
 from slo_engine import SloEngineError, SpecError, StatusReport, load, read_sources, status
 from sloscope._api_client import post_json
 from sloscope._local_server import find_running_server
-from sloscope.cli._context import fail, global_options, load_settings, user_errors
+from sloscope.cli._context import api_token, fail, global_options, load_settings, user_errors
 from sloscope.cli._exit import EXIT_BREACH, EXIT_USAGE
 from sloscope.errors import UsageError
 
@@ -119,9 +119,8 @@ def status_command(
         server = find_running_server(settings.store)
         if server is not None:
             body = {"files": sources, "at": instant.isoformat()}
-            report = StatusReport.model_validate(
-                post_json(server.api_url, "/api/slos/status", body)
-            )
+            answer = post_json(server.api_url, "/api/slos/status", body, api_token(settings))
+            report = StatusReport.model_validate(answer)
         else:
             slo_set = load(sources)
             store = open_store(settings.store.options())

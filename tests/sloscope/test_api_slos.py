@@ -12,10 +12,8 @@ import pytest
 
 from processor.store import Store
 from slo_engine import StatusReport, load, status
-from sloscope.api import ApiContext, create_app
-from sloscope.api._query import read_only_settings
 from sloscope.config import ApiSettings
-from tests.support.servers import serving
+from tests.support.api import serving_api
 from tests.support.traffic import histogram_point, insert_histograms, request_attributes
 
 END = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -46,13 +44,10 @@ def client(store: Store, tmp_path: Path) -> Iterator[httpx.Client]:
     ]
     insert_histograms(store, points)
     (tmp_path / "shop.yaml").write_text(SLOS)
-    context = ApiContext(
-        store=store,
-        query_store=store.read_only(read_only_settings(max_rows=10_000, timeout_s=10)),
-        settings=ApiSettings(),
-        slos_dir=tmp_path,
-    )
-    with serving(create_app(context)) as url, httpx.Client(base_url=url, timeout=60) as http:
+    with (
+        serving_api(store, ApiSettings(), slos_dir=tmp_path) as url,
+        httpx.Client(base_url=url, timeout=60) as http,
+    ):
         yield http
 
 

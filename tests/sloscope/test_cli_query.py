@@ -49,7 +49,7 @@ def test_query_json_and_csv_with_parameters(direct: list[str]) -> None:
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["DROP TABLE x"], "error: only SELECT queries are allowed"),
+        (["DROP TABLE x"], "error: refused: DROP (only SELECT"),
         (["SELECT 1", "--json", "--csv"], "error: --json and --csv exclude each other"),
         (["SELECT 1", "-p", "novalue"], "error: --param wants name=value"),
         (["SELECT nope"], "error: Code: 47."),

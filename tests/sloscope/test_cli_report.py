@@ -119,14 +119,16 @@ def test_an_unwritable_output_exits_2(tmp_path, slos, store_options, february):
 @pytest.fixture
 def post(store):
     """POST a JSON body to the API app in-process (httpx's ASGI transport)."""
-    api = create_app(ApiContext(store=store, query_store=store, settings=ApiSettings()))
+    context = ApiContext.open(store, ApiSettings())
+    api = create_app(context)
 
     async def send(body):
         transport = httpx.ASGITransport(app=api)
-        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             return await client.post("/api/reports/sla", json=body)
 
-    return lambda body: asyncio.run(send(body))
+    yield lambda body: asyncio.run(send(body))
+    context.close()
 
 
 def test_the_api_answers_the_report_the_engine_computes(post, store, february):
