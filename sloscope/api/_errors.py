@@ -68,6 +68,9 @@ async def _invalid_body(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 400 and exc.__cause__ is not None:
+        # FastAPI's "There was an error parsing the body": say what the error was.
+        return error_response(400, f"bad request body: {exc.__cause__}")
     return error_response(exc.status_code, str(exc.detail), exc.headers)
 
 

@@ -33,6 +33,15 @@ def test_query_prints_a_table(direct: list[str]) -> None:
     assert result.output == "one  letter\n---  ------\n1    x\n(1 rows)\n"
 
 
+def test_a_percent_sign_reaches_the_engine_as_written(direct: list[str]) -> None:
+    """The store always binds `db`, and clickhouse-connect %-formatted a text without
+    placeholders: LIKE 'otel_%' crashed."""
+    sql = "SELECT name FROM (SELECT arrayJoin(['otel_x', 'y']) AS name) WHERE name LIKE 'otel_%'"
+    result = runner.invoke(app, ["query", sql, "--json", *direct])
+    assert result.exit_code == EXIT_OK, result.output
+    assert json.loads(result.output)["rows"] == [["otel_x"]]
+
+
 def test_query_json_and_csv_with_parameters(direct: list[str]) -> None:
     sql = "SELECT {n:UInt8} + 1 AS n, {s:String} AS s"
     as_json = runner.invoke(app, ["query", sql, "-p", "n=41", "-p", "s=a,b", "--json", *direct])
@@ -80,6 +89,9 @@ def test_query_goes_through_the_running_server(serve: ServeProcess) -> None:
     sql = "SELECT sum(Value) FROM {db:Identifier}.otel_metrics_sum WHERE MetricName = 'hits'"
     result = runner.invoke(app, ["query", sql, "--data-dir", str(serve.data_dir), "--json"])
     assert result.exit_code == EXIT_OK, result.output
+    assert json.loads(result.output)["rows"] == [[7.0]]
+    percent = sql.replace("= 'hits'", "LIKE 'hi%'")
+    result = runner.invoke(app, ["query", percent, "--data-dir", str(serve.data_dir), "--json"])
     assert json.loads(result.output)["rows"] == [[7.0]]
     refused = runner.invoke(app, ["query", "SELECT 1; SELECT 2", "--data-dir", str(serve.data_dir)])
     assert refused.exit_code == EXIT_USAGE

@@ -92,6 +92,22 @@ def test_output_writes_the_report_file(tmp_path, slos, store_options, february):
     assert [s.name for s in shop.slos] == ["avail"]
 
 
+def test_output_dash_is_stdout(tmp_path, monkeypatch, slos, store_options, february):
+    monkeypatch.chdir(tmp_path)
+    args = ["report", "sla", "--month", "2026-02", "--slos", str(slos), "--json", "--output", "-"]
+    result = invoke(args, store_options)
+    assert result.exit_code == 0, result.output
+    assert SlaReport.model_validate_json(result.stdout).services[0].downtime_seconds == 240
+    assert result.stderr == ""
+    assert not (tmp_path / "-").exists()
+
+
+def test_a_month_beyond_2200_exits_2_with_one_line(slos):
+    result = invoke(["report", "sla", "--month", "9999-12", "--slos", str(slos)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == "error: month 9999-12: the year 9999 is outside 1970 to 2200\n"
+
+
 def test_every_format_prints_to_stdout(slos, store_options, february):
     starts = {
         ReportFormat.JSON: '{\n  "period"',

@@ -63,3 +63,15 @@ def test_status_json_parses_with_the_api_model(tmp_path, store, store_options):
     report = StatusReport.model_validate_json(result.stdout)
     (found,) = report.slos
     assert (found.good, found.total, found.status) == (58.0, 116.0, "warning")
+
+
+def test_an_instant_beyond_the_years_1970_to_2200_exits_2(tmp_path, store_options):
+    path = tmp_path / "slos.yaml"
+    path.write_text(SLOS)
+    args = ["slo", "status", "--slos", str(path), "--at", "0001-01-01", "--dsn", store_options.dsn]
+    result = CliRunner().invoke(app, args, env={"SLOSCOPE_STORE__DATABASE": store_options.database})
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        "error: the evaluation instant 0001-01-01T00:00:00+00:00: "
+        "the year 1 is outside 1970 to 2200\n"
+    )
