@@ -78,7 +78,7 @@ def refused(response: httpx.Response, fragment: str) -> None:
     [
         (
             "SELECT file('/etc/passwd')",
-            f"the function file() (it is unknown, or it {REFUSED_FUNCTION}",
+            f"the function file() (it is unknown, or {REFUSED_FUNCTION}",
         ),
         ("SELECT file('/proc/self/environ')", "the function file()"),
         ("SELECT FiLe('/etc/passwd')", "the function FiLe()"),
