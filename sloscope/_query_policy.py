@@ -297,7 +297,7 @@ def check_tree(
 ) -> CheckedQuery:
     """Check a ``parseQueryToJSON`` tree; QueryRefused names what was refused."""
     kind = tree.get("type")
-    walker = _Walker(store, catalog, values, frozenset(_with_names(tree)))
+    walker = _Walker(store, catalog, values, _with_names(tree))
     if kind == "SelectWithUnionQuery":
         walker.visit(tree)
     elif kind == "ExplainQuery":
@@ -366,20 +366,13 @@ class _Walker:
         self.with_names = with_names
         self.parameters: dict[str, str] = {}
 
-    def visit(self, node: Any) -> None:
-        """Every node, iteratively: a deep tree must not exhaust the stack."""
-        pending = [node]
-        while pending:
-            current = pending.pop()
-            if isinstance(current, list):
-                pending.extend(current)
-            elif isinstance(current, dict):
-                pending.extend(self._children(current))
+    def visit(self, tree: Any) -> None:
+        for node in _nodes(tree):
+            self._check(node)
 
-    def _children(self, node: dict[str, Any]) -> Iterator[Any]:
+    def _check(self, node: dict[str, Any]) -> None:
         kind = node.get("type")
-        if kind is None:  # a literal's value, a SETTINGS change: plain data
-            yield from (value for value in node.values() if isinstance(value, dict | list))
+        if kind is None:  # a literal's value, a SETTINGS change: plain data, no user keys
             return
         if kind not in NODE_TYPES:
             raise QueryRefused(f"refused: {kind} (not part of a read the API runs)")
@@ -389,15 +382,13 @@ class _Walker:
             raise QueryRefused(f"refused: the table function {name}(): read the store's tables")
         if kind == "TableIdentifier":
             self.table(self.name_parts(node))
-            return
-        if kind == "QueryParameter":
+        elif kind == "QueryParameter":
             self.parameters[node["name"]] = node["param_type"]
         elif kind == "Function":
             self._function(node.get("name", ""))
             self._in_source(node)
         elif kind == "ColumnsApplyTransformer" and "func_name" in node:
             self._function(node["func_name"])
-        yield from (value for value in node.values() if isinstance(value, dict | list))
 
     def _function(self, name: str) -> None:
         if not self.catalog.allows(name):
@@ -456,16 +447,24 @@ def _identifier_value(name: str, values: Mapping[str, Any]) -> str:
     return value
 
 
-def _with_names(tree: Any) -> Iterator[str]:
+def _with_names(tree: Any) -> frozenset[str]:
     """The names of every ``WITH name AS (subquery)`` in the tree."""
+    return frozenset(
+        node["name"]
+        for node in _nodes(tree)
+        if node.get("type") == "WithElement" and isinstance(node.get("name"), str)
+    )
+
+
+def _nodes(tree: Any) -> Iterator[dict[str, Any]]:
+    """Every mapping in the tree, iteratively: a deep tree must not exhaust the stack."""
     pending = [tree]
     while pending:
         current = pending.pop()
         if isinstance(current, list):
             pending.extend(current)
         elif isinstance(current, dict):
-            if current.get("type") == "WithElement" and isinstance(current.get("name"), str):
-                yield current["name"]
+            yield current
             pending.extend(value for value in current.values() if isinstance(value, dict | list))
 
 
