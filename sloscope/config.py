@@ -116,6 +116,7 @@ class Settings(BaseSettings):
         env_nested_delimiter="__",
         extra="forbid",
         frozen=True,
+        hide_input_in_errors=True,  # a rejected token or DSN is never echoed back
     )
 
     store: StoreSettings = StoreSettings()

@@ -60,8 +60,9 @@ def serve(
 ) -> None:
     """Run the main job: receive OTLP metrics, store them, serve the API and dashboard.
 
-    The OTLP token comes from the environment or the config file, never from a flag (it
-    would show in the process list): SLOSCOPE_PROCESSOR__TOKEN.
+    Tokens come from the environment or the config file, never from a flag (they would
+    show in the process list): SLOSCOPE_PROCESSOR__TOKEN for OTLP, SLOSCOPE_API__TOKEN for
+    the API, which is required to bind the API beyond loopback (docs/security.md).
     """
     otlp_host, otlp_port = _address(otlp, "--otlp")
     api_host, api_port = _address(api, "--api")
@@ -82,7 +83,8 @@ def serve(
         settings = load_settings(ctx, flags)
         if (settings.processor.tls_cert is None) != (settings.processor.tls_key is None):
             raise typer.BadParameter("give both --tls-cert and --tls-key, or neither")
-        _logging.install(settings.log_level)
-        from sloscope.server import serve as run  # noqa: PLC0415 - only serve needs grpc and uvicorn
+        from sloscope import server  # noqa: PLC0415 - only serve needs grpc and uvicorn
 
-        asyncio.run(run(settings))
+        server.check_exposure(settings.api)  # before the log handlers: one stderr line
+        _logging.install(settings.log_level)
+        asyncio.run(server.serve(settings))

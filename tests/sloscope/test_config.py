@@ -66,3 +66,17 @@ def test_tokens_never_show_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "hunter2" not in repr(settings)
     assert settings.processor.token is not None
     assert settings.processor.token.get_secret_value() == "hunter2"
+
+
+def test_a_short_api_token_is_refused_without_being_echoed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SLOSCOPE_API__TOKEN", "short-secret")
+    with pytest.raises(pydantic.ValidationError) as caught:
+        Settings.load()
+    assert "must be at least 16 characters" in str(caught.value)
+    assert "short-secret" not in str(caught.value)
+    monkeypatch.setenv("SLOSCOPE_API__TOKEN", "a-long-enough-secret")
+    token = Settings.load().api.token
+    assert token is not None
+    assert token.get_secret_value() == "a-long-enough-secret"
