@@ -21,11 +21,10 @@ from typer.testing import CliRunner
 from processor.store import Store
 from sloscope.api import ApiContext, create_app
 from sloscope.cli import app as cli
-from sloscope.cli._exit import EXIT_OK, EXIT_USAGE
+from sloscope.cli._exit import EXIT_USAGE
 from sloscope.config import ApiSettings
 from tests.sloscope.conftest import TRAFFIC_MINUTES
 from tests.support.api import serving_api
-from tests.support.serve import ServeProcess
 from tests.support.servers import serving
 
 TOKEN = "t0k-" + "x" * 28
@@ -395,18 +394,3 @@ def test_serve_refuses_an_api_beyond_loopback_without_a_token(tmp_path: Path) ->
     assert "set SLOSCOPE_API__TOKEN" in result.stderr
     assert len(result.stderr.splitlines()) == 1
     assert not (tmp_path / "status").exists()
-
-
-def test_the_cli_sends_the_token_it_reads_from_the_same_settings(tmp_path: Path) -> None:
-    server = ServeProcess(tmp_path / "data", env={"SLOSCOPE_API__TOKEN": TOKEN})
-    server.start()
-    try:
-        arguments = ["query", "SELECT 1 AS one", "--json", "--data-dir", str(server.data_dir)]
-        allowed = CliRunner().invoke(cli, arguments, env={"SLOSCOPE_API__TOKEN": TOKEN})
-        assert allowed.exit_code == EXIT_OK, allowed.output
-        assert json.loads(allowed.stdout)["rows"] == [[1]]
-        refused_call = CliRunner().invoke(cli, arguments)
-        assert refused_call.exit_code == EXIT_USAGE
-        assert refused_call.stderr.startswith("error: missing or wrong token")
-    finally:
-        assert server.stop() == 0

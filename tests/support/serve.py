@@ -3,6 +3,7 @@ kill it or talk to it from the outside."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -25,6 +26,8 @@ class ServeProcess:
     otlp_port: int = field(default_factory=free_port)
     api_port: int = field(default_factory=free_port)
     env: dict[str, str] = field(default_factory=dict)
+    log_file: Path | None = None
+    """Where serve's stderr (its JSON log lines) goes; the test's own stderr if None."""
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -38,16 +41,19 @@ class ServeProcess:
     def start(self, timeout_s: float = 60.0) -> None:
         serve_file = self.data_dir / "sloscope-serve.json"
         serve_file.unlink(missing_ok=True)
-        self.process = subprocess.Popen(
-            [
-                sys.executable, "-m", "sloscope", "serve",
-                "--data-dir", str(self.data_dir),
-                "--otlp", self.otlp_endpoint,
-                "--api", f"127.0.0.1:{self.api_port}",
-                "--log-level", "warning",
-            ],
-            env={**os.environ, **self.env},
-        )  # fmt: skip
+        with contextlib.ExitStack() as files:
+            log = files.enter_context(self.log_file.open("ab")) if self.log_file else None
+            self.process = subprocess.Popen(
+                [
+                    sys.executable, "-m", "sloscope", "serve",
+                    "--data-dir", str(self.data_dir),
+                    "--otlp", self.otlp_endpoint,
+                    "--api", f"127.0.0.1:{self.api_port}",
+                    "--log-level", "warning",
+                ],
+                env={**os.environ, **self.env},
+                stderr=log,
+            )  # fmt: skip
         deadline = time.monotonic() + timeout_s
         while not serve_file.exists():
             if self.process.poll() is not None:
