@@ -17,6 +17,7 @@ shape; ``_openslo_convert`` checks what spans objects and builds the typed model
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -48,7 +49,7 @@ _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _SHORTHAND = re.compile(r"^[0-9]{1,6}[mhdwMQY]$")
 _LABEL_KEY = re.compile(r"^[a-zA-Z0-9]([-._a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$")
 _ANNOTATION_KEY = re.compile(
-    r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*/)?"
+    r"^(?=.{1,317}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*/)?"
     r"[a-zA-Z0-9]([-._a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$"
 )
 MAX_DESCRIPTION = 1050
@@ -67,37 +68,35 @@ def _dns_label(value: str) -> str:
     )
 
 
-def _shorthand(value: str) -> str:
-    if _SHORTHAND.match(value):
-        return value
-    raise PydanticCustomError(
-        "duration_shorthand",
-        "'{value}' is not an OpenSLO duration: a whole number and one of m h d w M Q Y "
-        "(e.g. 5m, 1h, 28d, 1M)",
-        {"value": value},
-    )
+def _matching(pattern: re.Pattern[str], code: str, message: str) -> Callable[[str], str]:
+    """A validator refusing what ``pattern`` does not match, with ``message`` ({value})."""
+
+    def check(value: str) -> str:
+        if pattern.match(value):
+            return value
+        raise PydanticCustomError(code, message, {"value": value})
+
+    return check
 
 
-def _label_key(key: str) -> str:
-    if _LABEL_KEY.match(key):
-        return key
-    raise PydanticCustomError(
-        "label_key",
-        "'{key}' is not a label key: at most 63 letters, digits, '-', '_' and '.', "
-        "starting and ending with a letter or digit",
-        {"key": key},
-    )
-
-
-def _annotation_key(key: str) -> str:
-    if len(key) <= 317 and _ANNOTATION_KEY.match(key):
-        return key
-    raise PydanticCustomError(
-        "annotation_key",
-        "'{key}' is not an annotation key: an optional DNS prefix and '/', then a name "
-        "(e.g. sloscope.dev/no-data)",
-        {"key": key},
-    )
+_shorthand = _matching(
+    _SHORTHAND,
+    "duration_shorthand",
+    "'{value}' is not an OpenSLO duration: a whole number and one of m h d w M Q Y "
+    "(e.g. 5m, 1h, 28d, 1M)",
+)
+_label_key = _matching(
+    _LABEL_KEY,
+    "label_key",
+    "'{value}' is not a label key: at most 63 letters, digits, '-', '_' and '.', "
+    "starting and ending with a letter or digit",
+)
+_annotation_key = _matching(
+    _ANNOTATION_KEY,
+    "annotation_key",
+    "'{value}' is not an annotation key: an optional DNS prefix and '/', then a name "
+    "(e.g. sloscope.dev/no-data)",
+)
 
 
 DnsName = Annotated[str, AfterValidator(_dns_label)]

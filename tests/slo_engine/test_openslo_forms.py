@@ -29,17 +29,22 @@ RATIO_SLI = """\
 """
 
 
-def slo(extra: str = "", *, name: str = "checkout", objective: str = "{target: 0.999}") -> str:
-    return f"""\
+SLO_HEAD = """\
 apiVersion: openslo/v1
 kind: SLO
 metadata: {{name: {name}}}
 spec:
   service: shop
   indicator:
-    metadata: {{name: checkout-requests}}
+    metadata: {{name: {sli}}}
     spec:
-{RATIO_SLI.replace("    ", "      ", 3)}  budgetingMethod: Occurrences
+"""
+
+
+def slo(extra: str = "", *, name: str = "checkout", objective: str = "{target: 0.999}") -> str:
+    head = SLO_HEAD.format(name=name, sli="checkout-requests")
+    return f"""\
+{head}{RATIO_SLI.replace("    ", "      ", 3)}  budgetingMethod: Occurrences
   objectives: [{objective}]
 {extra}"""
 
@@ -196,20 +201,15 @@ def test_op_on_a_ratio_objective_is_allowed_and_said_to_be_ignored():
     assert loaded.slos[0].objective == 0.999
 
 
-THRESHOLD = """\
-apiVersion: openslo/v1
-kind: SLO
-metadata: {{name: {name}}}
-spec:
-  service: shop
-  indicator:
-    metadata: {{name: {name}}}
-    spec:
+THRESHOLD = (
+    SLO_HEAD.replace("{sli}", "{name}")
+    + """\
       thresholdMetric:
         metricSource: {{type: sloscope, spec: {source}}}
   budgetingMethod: {budgeting}
   objectives: [{{op: {op}, value: {value}, target: 0.99{slices}}}]
 """
+)
 
 
 def threshold(name: str, source: str, op: str, value: float, *, sliced: bool = False) -> str:
