@@ -120,6 +120,7 @@ def _explain(slo: Slo, as_of: datetime) -> SloExplanation:
     period = evaluated.period.end - evaluated.period.start
     sli = slo.sli
     sliced = slo.budgeting is not Budgeting.OCCURRENCES
+    by_aggregation = slo.budgeting is Budgeting.TIMESLICES and slo.slice_target is None
     return SloExplanation(
         name=slo.name,
         service=slo.service,
@@ -128,7 +129,7 @@ def _explain(slo: Slo, as_of: datetime) -> SloExplanation:
         metric=sli.metric,
         source=_SOURCES[sli.source],
         events=describe_filter(sli.filter),
-        good=_good(sli, sliced=sliced),
+        good=_good(sli, by_aggregation=by_aggregation),
         threshold=sli.threshold,
         threshold_unit=_unit(sli),
         op=_SYMBOLS[sli.op] if sli.threshold is not None else None,
@@ -164,8 +165,9 @@ def _unit(sli: Sli) -> str | None:
     return "the metric's unit"
 
 
-def _good(sli: Sli, *, sliced: bool) -> str:
-    """When an event (or, for percentiles, a slice) is good."""
+def _good(sli: Sli, *, by_aggregation: bool) -> str:
+    """When an event is good (a slice, for percentiles, and for gauges judged by the
+    aggregation of their values: time slices without a slice target)."""
     if sli.kind is SliKind.AVAILABILITY:
         return describe_filter(sli.good)
     threshold = f"{sli.threshold:g}"
@@ -177,9 +179,11 @@ def _good(sli: Sli, *, sliced: bool) -> str:
         unit = " s" if _unit(sli) == "s" else ""
         return f"a slice's p{sli.percentile * 100:g} is <= {threshold}{unit}"
     if sli.kind is SliKind.HEALTH_CHECK:
-        every = "every run in a slice" if sliced else "a run"
+        every = "every run in a slice" if by_aggregation else "a run"
         return f"{every} passed (value {_SYMBOLS[sli.op]} {threshold})"
-    what = f"the {sli.aggregation.value} of a slice's values" if sliced else "a point's value"
+    what = (
+        f"the {sli.aggregation.value} of a slice's values" if by_aggregation else "a point's value"
+    )
     return f"{what} {_SYMBOLS[sli.op]} {threshold}"
 
 

@@ -150,13 +150,7 @@ def _threshold(
     if problems:
         return None
     if kind is SliKind.GAUGE:
-        return Sli(
-            kind=kind,
-            metric=source.metric,
-            source=Source.GAUGE,
-            filter=_filter(source),
-            aggregation=Aggregation(source.aggregation),
-        )
+        return Sli(kind=kind, metric=source.metric, source=Source.GAUGE, filter=_filter(source))
     if kind is SliKind.HEALTH_CHECK:
         metric = source.metric if "metric" in source.model_fields_set else HEALTH_CHECK_METRIC
         shorthands = {HEALTH_CHECK_NAME: source.check, ROUTE: source.route, METHOD: source.method}
@@ -182,7 +176,6 @@ def _threshold_problems(source: SloscopeSourceSpec, kind: SliKind) -> list[tuple
     latency = {SliKind.LATENCY, SliKind.LATENCY_PERCENTILE}
     owners = (
         ("percentile", "latency_percentile", {SliKind.LATENCY_PERCENTILE}),
-        ("aggregation", "gauge", {SliKind.GAUGE}),
         ("check", "health_check", {SliKind.HEALTH_CHECK}),
         ("histogram", "latency and latency_percentile", latency),
     )
@@ -191,6 +184,14 @@ def _threshold_problems(source: SloscopeSourceSpec, kind: SliKind) -> list[tuple
         for name, owner, kinds in owners
         if name in source.model_fields_set and kind not in kinds
     ]
+    if "aggregation" in source.model_fields_set:
+        problems.append(
+            (
+                "aggregation",
+                "aggregation is never used in OpenSLO: Timeslices needs timeSliceTarget, so "
+                "a slice is judged by its share of good points (occurrences count points)",
+            )
+        )
     if kind is SliKind.LATENCY_PERCENTILE and source.percentile is None:
         problems.append(("kind", "kind latency_percentile needs percentile"))
     if kind is SliKind.GAUGE and "metric" not in source.model_fields_set:

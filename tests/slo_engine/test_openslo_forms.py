@@ -10,7 +10,6 @@ import pytest
 
 from slo_engine import SpecError, load
 from slo_engine._model import (
-    Aggregation,
     BurnWindow,
     CalendarUnit,
     Condition,
@@ -229,20 +228,20 @@ def test_lt_is_strict_for_gauges_and_health_checks_and_lte_for_histograms():
     text = "---\n".join(
         [
             threshold("cpu", "{kind: gauge, metric: system.cpu.utilization}", "lt", 0.8),
-            threshold("cpu-max", "{kind: gauge, metric: system.cpu.utilization, aggregation: max}",
-                      "lte", 0.9, sliced=True),
+            threshold("cpu-slices", "{kind: gauge, metric: system.cpu.utilization}", "lte", 0.9,
+                      sliced=True),
             threshold("db", "{kind: health_check, check: postgres}", "gt", 0, sliced=True),
             threshold("search", "{route: /search}", "lt", 0.25),
         ]
     )  # fmt: skip
-    cpu, cpu_max, db, search = load({"a.yaml": text}).slos
+    cpu, cpu_slices, db, search = load({"a.yaml": text}).slos
     assert (cpu.sli.kind, cpu.sli.op, cpu.sli.threshold, cpu.sli.source) == (
         SliKind.GAUGE,
         Op.LT,
         0.8,
         Source.GAUGE,
     )
-    assert (cpu_max.sli.op, cpu_max.sli.aggregation) == (Op.LE, Aggregation.MAX)
+    assert (cpu_slices.sli.op, cpu_slices.slice_target) == (Op.LE, 1.0)
     assert (db.sli.kind, db.sli.metric, db.sli.op, db.sli.threshold) == (
         SliKind.HEALTH_CHECK,
         "sloscope.health_check.up",
@@ -259,6 +258,7 @@ def test_threshold_sources_never_drop_a_field_of_another_kind():
             threshold("a", "{kind: latency, percentile: 99}", "lt", 0.2),
             threshold("b", "{kind: gauge}", "lt", 0.2),
             threshold("c", "{kind: latency}", "gt", 0.2),
+            threshold("d", "{kind: gauge, metric: m, aggregation: max}", "lt", 0.2),
         ]
     )
     assert errors({"a.yaml": text}) == [
@@ -268,6 +268,9 @@ def test_threshold_sources_never_drop_a_field_of_another_kind():
         "a gauge SLI names its metric",
         "a.yaml:38:17: spec.objectives[0].op: a latency objective is met at or below its "
         "value: lt or lte",
+        "a.yaml:49:71: spec.indicator.spec.thresholdMetric.metricSource.spec.aggregation: "
+        "aggregation is never used in OpenSLO: Timeslices needs timeSliceTarget, so a slice is "
+        "judged by its share of good points (occurrences count points)",
     ]
 
 
