@@ -4,10 +4,19 @@
 evaluates them against a store at an instant and returns the ``StatusReport`` that
 ``sloscope slo status --json`` prints. ``sla_report`` computes a calendar month's
 ``SlaReport`` (``sloscope report sla``), which ``render_sla`` writes in each format.
+``explain`` says what each loaded SLO computes (``sloscope slo validate --explain``), as
+the ``SloExplanation`` records of a ``ValidationReport``.
 ``QUERY_SETTINGS`` are the settings the engine's queries carry, for a read-only session
 to set beforehand.
 """
 
+from slo_engine._explain import (
+    SloExplanation,
+    ValidationReport,
+    explain,
+    render_explanations,
+    report_issues,
+)
 from slo_engine._loader import load, parse_spec, read_sources
 from slo_engine._model import Budgeting, SliKind, Slo, SloSet
 from slo_engine._sla import sla_period, sla_report
@@ -43,16 +52,21 @@ __all__ = [
     "SliKind",
     "Slo",
     "SloEngineError",
+    "SloExplanation",
     "SloSet",
     "SloStatus",
     "SpecError",
     "SpecIssue",
     "StatusReport",
     "StatusRequest",
+    "ValidationReport",
+    "explain",
     "load",
     "parse_spec",
     "read_sources",
+    "render_explanations",
     "render_sla",
+    "report_issues",
     "sla_period",
     "sla_report",
     "status",

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from slo_engine import _burn, _exclusions, _windows
 from slo_engine._bounds import year_problem
+from slo_engine._conventions import LATENCY_METRIC
 from slo_engine._durations import parse_duration
 from slo_engine._model import (
     Aggregation,
@@ -31,6 +32,8 @@ from slo_engine._model import (
     Window,
 )
 from slo_engine.errors import InvalidRequest
+
+LONG_LATENCY_S = 60.0
 
 
 class Problem(Exception):
@@ -118,6 +121,20 @@ def burn_windows(
             raise Problem(where, "give exactly one of budget_share and factor")
         built.append(BurnWindow(Severity(severity), long_d, short_d, share, factor))
     return tuple(built)
+
+
+def threshold_warning(sli: Sli) -> str | None:
+    """A latency threshold past a minute, most likely milliseconds meant as seconds:
+    thresholds are in the metric's unit (seconds for the OTel HTTP duration)."""
+    if not sli.kind.request_based or sli.threshold is None or sli.threshold <= LONG_LATENCY_S:
+        return None
+    value = f"{sli.threshold:g}"
+    if sli.metric == LATENCY_METRIC:
+        meaning = f"{value} s: thresholds are in the metric's unit, seconds for {LATENCY_METRIC}"
+    else:
+        meaning = f"over a minute if {sli.metric} is in seconds: thresholds are in its unit"
+    seconds = f"{sli.threshold / 1000:g}"
+    return f"a latency threshold of {value} is {meaning}; for {value} ms write {seconds}"
 
 
 def check_slo(slo: Slo) -> list[Problem]:

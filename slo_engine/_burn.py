@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib.resources
 import math
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
@@ -16,7 +18,14 @@ from functools import lru_cache
 import yaml
 
 from slo_engine._durations import parse_duration
-from slo_engine._model import BurnWindow, Severity
+from slo_engine._model import BurnWindow, Op, Severity
+
+_COMPARE: dict[Op, Callable[[float, float], bool]] = {
+    Op.GT: operator.gt,
+    Op.GE: operator.ge,
+    Op.LT: operator.lt,
+    Op.LE: operator.le,
+}
 
 
 @lru_cache(maxsize=8)
@@ -51,7 +60,8 @@ def burn_rate(bad_ratio: float | None, objective: float) -> float | None:
 
 @dataclass(frozen=True, slots=True)
 class AlertState:
-    """One MWMB condition evaluated: both burn rates above the factor fire it."""
+    """One MWMB condition evaluated: both burn rates beyond the factor (``op``, above it
+    unless an OpenSLO AlertCondition says otherwise) fire it."""
 
     severity: Severity
     long: timedelta
@@ -59,11 +69,13 @@ class AlertState:
     factor: float
     long_burn_rate: float | None
     short_burn_rate: float | None
+    op: Op = Op.GT
 
     @property
     def firing(self) -> bool:
+        compare = _COMPARE[self.op]
         rates = (self.long_burn_rate, self.short_burn_rate)
-        return all(rate is not None and rate > self.factor for rate in rates)
+        return all(rate is not None and compare(rate, self.factor) for rate in rates)
 
 
 def time_to_exhaustion_s(

@@ -10,18 +10,59 @@ A filter is a mapping from attribute name to a condition::
     http.route: {not_in: [/health]}
 
 Every condition must hold. Values reach SQL only as query parameters.
+
+Two mistakes are refused here rather than left to read a wrong number: a key that is one
+of the SLI's shorthands (``route``, ``method``, ``metric``), which no OpenTelemetry series
+carries, so its condition would never hold; and a ``matches`` pattern that is not valid
+RE2, which ClickHouse's ``match`` would refuse only when the SLO is evaluated. The check
+is RE2 itself (the ``google-re2`` binding), so it refuses exactly what RE2 refuses.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+import re2
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
+from slo_engine._conventions import METHOD, ROUTE
 from slo_engine._model import Condition, Filter, Op
 
 Scalar = str | int | float
 MAX_FILTER_VALUES = 1000
+MAX_PATTERN_CHARS = 1024
+_SHORTHANDS = {
+    "route": f"write the attribute {ROUTE} (route: is a shorthand of the SLI, not of a filter)",
+    "method": f"write the attribute {METHOD} (method: is a shorthand of the SLI, not of a filter)",
+    "metric": "a filter selects series of the SLI's metric: set metric: on the SLI instead",
+}
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False
+
+
+def _attribute_key(key: str) -> str:
+    hint = _SHORTHANDS.get(key)
+    if hint is not None:
+        raise PydanticCustomError(
+            "shorthand_key", "'{key}' is not an attribute: {hint}", {"key": key, "hint": hint}
+        )
+    return key
+
+
+def _re2_pattern(pattern: str) -> str:
+    """``pattern`` if RE2 (ClickHouse's ``match``) compiles it; else RE2's own reason."""
+    try:
+        re2.compile(pattern, _RE2_OPTIONS)
+    except re2.error as exc:
+        reason = exc.args[0].decode() if isinstance(exc.args[0], bytes) else str(exc.args[0])
+        raise PydanticCustomError(
+            "re2_pattern", "not a valid RE2 pattern: {reason}", {"reason": reason}
+        ) from None
+    return pattern
+
+
+Pattern = Annotated[str, Field(max_length=MAX_PATTERN_CHARS), AfterValidator(_re2_pattern)]
 
 
 class OpsSpec(BaseModel):
@@ -31,7 +72,7 @@ class OpsSpec(BaseModel):
     not_equals: Scalar | None = None
     in_: Annotated[list[Scalar] | None, Field(alias="in", max_length=MAX_FILTER_VALUES)] = None
     not_in: Annotated[list[Scalar], Field(max_length=MAX_FILTER_VALUES)] | None = None
-    matches: str | None = None
+    matches: Pattern | None = None
     lt: float | None = None
     le: float | None = None
     gt: float | None = None
@@ -40,7 +81,8 @@ class OpsSpec(BaseModel):
 
 
 ConditionSpec = Annotated[list[Scalar], Field(max_length=MAX_FILTER_VALUES)] | OpsSpec | Scalar
-FilterSpec = dict[Annotated[str, Field(min_length=1, max_length=256)], ConditionSpec]
+AttributeKey = Annotated[str, Field(min_length=1, max_length=256), AfterValidator(_attribute_key)]
+FilterSpec = dict[AttributeKey, ConditionSpec]
 
 
 def _text(value: Scalar) -> str:

@@ -1,18 +1,21 @@
 """Load SLO files: native and OpenSLO v1 documents into one ``SloSet``.
 
 ``parse_spec(text, source)`` is pure: YAML with positions, then pydantic, then the
-typed model; every problem becomes a ``SpecIssue`` at ``source:line:col``. ``load``
-resolves OpenSLO references (``indicatorRef``, ``alertPolicyRef``, ``conditionRef``)
-across all the files given and raises ``SpecError`` with every issue found.
+typed model; every problem becomes a ``SpecIssue`` at ``source:line:col``. An OpenSLO
+file holds objects as ``---`` documents or as a top-level list (as the Go SDK writes
+them). ``load`` resolves OpenSLO references (``indicatorRef``, ``alertPolicyRef``,
+``conditionRef``, ``targetRef``, ``metricSourceRef``) across all the files given and
+raises ``SpecError`` with every issue found; the ``SloSet`` (or the error) carries the
+warnings too.
 ``read_sources`` is the thin I/O layer: files, or directories of ``*.yaml``/``*.yml``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path as FilePath
 from typing import Any
 
 import pydantic
@@ -38,7 +41,9 @@ from slo_engine._model import (
 from slo_engine._native import NativeFile, SlaPolicySpec, SloSpec, is_native
 from slo_engine._openslo import SPEC_MODELS, Envelope, is_openslo
 from slo_engine._openslo_convert import convert_objects
-from slo_engine._yaml_nodes import Document, compose_documents, dotted
+from slo_engine._openslo_objects import OpenSloObject
+from slo_engine._spec_issues import Findings, Where, pydantic_issues
+from slo_engine._yaml_nodes import Document, Path, compose_documents
 from slo_engine.errors import SpecError, SpecIssue
 
 logger = logging.getLogger(__name__)
@@ -46,24 +51,17 @@ logger = logging.getLogger(__name__)
 MAX_FILE_BYTES = 4 * 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class OpenSloObject:
-    kind: str
-    name: str
-    spec: Any
-    document: Document
-    index: int
-
-
 @dataclass
 class Parsed:
-    """What one or more files gave: native SLOs and exclusions, OpenSLO objects, issues."""
+    """What one or more files gave: native SLOs and exclusions, OpenSLO objects, issues
+    and warnings."""
 
     slos: list[Slo] = field(default_factory=list)
     exclusions: list[Exclusion] = field(default_factory=list)
     sla: list[tuple[NativeFile, Document]] = field(default_factory=list)
     objects: list[OpenSloObject] = field(default_factory=list)
     issues: list[SpecIssue] = field(default_factory=list)
+    warnings: list[SpecIssue] = field(default_factory=list)
 
     def extend(self, other: Parsed) -> None:
         self.slos += other.slos
@@ -71,21 +69,32 @@ class Parsed:
         self.sla += other.sla
         self.objects += other.objects
         self.issues += other.issues
+        self.warnings += other.warnings
 
 
 def parse_spec(text: str, source: str) -> Parsed:
     """Every SLO, exclusion and OpenSLO object in ``text``, and every issue."""
     parsed = Parsed()
     documents, parsed.issues = compose_documents(text, source)
-    for index, document in enumerate(documents):
+    for document in documents:
         if document.data is None:
             continue
-        if is_openslo(document.data):
-            _parse_openslo(document, index, parsed)
+        if isinstance(document.data, list):
+            for index, item in enumerate(document.data):
+                if is_openslo(item):
+                    _parse_openslo(document, (index,), parsed)
+                else:
+                    parsed.issues.append(
+                        document.issue((index,), "expected an OpenSLO object (apiVersion, kind)")
+                    )
+        elif is_openslo(document.data):
+            _parse_openslo(document, (), parsed)
         elif is_native(document.data):
             _parse_native(document, parsed)
         else:
-            parsed.issues.append(document.issue((), "expected a mapping (an SLO file)"))
+            parsed.issues.append(
+                document.issue((), "expected a mapping (an SLO file) or a list of OpenSLO objects")
+            )
     return parsed
 
 
@@ -94,15 +103,21 @@ def load(sources: Mapping[str, str]) -> SloSet:
     parsed = Parsed()
     for source, text in sources.items():
         parsed.extend(parse_spec(text, source))
-    parsed.slos += convert_objects(parsed.objects, parsed.issues)
+    parsed.slos += convert_objects(parsed.objects, Findings(parsed.issues, parsed.warnings))
     _check_unique(parsed)
     sla, sla_services = _sla_policies(parsed)
+    warnings = _in_order(parsed.warnings)
     if parsed.issues:
-        raise SpecError(sorted(parsed.issues, key=lambda i: (i.source, i.line, i.column)))
-    return SloSet(tuple(parsed.slos), tuple(parsed.exclusions), sla, sla_services)
+        raise SpecError(_in_order(parsed.issues), warnings)
+    return SloSet(tuple(parsed.slos), tuple(parsed.exclusions), sla, sla_services, warnings)
 
 
-def read_sources(paths: Iterable[Path]) -> dict[str, str]:
+def _in_order(issues: Iterable[SpecIssue]) -> tuple[SpecIssue, ...]:
+    """Each issue once (an object is checked once, but may be named twice), by place."""
+    return tuple(sorted(set(issues), key=lambda i: (i.source, i.line, i.column, i.field)))
+
+
+def read_sources(paths: Iterable[FilePath]) -> dict[str, str]:
     """The text of every SLO file under ``paths``; unreadable ones are SpecErrors."""
     sources: dict[str, str] = {}
     issues = []
@@ -120,52 +135,6 @@ def read_sources(paths: Iterable[Path]) -> dict[str, str]:
     if issues:
         raise SpecError(issues)
     return sources
-
-
-def pydantic_issues(
-    document: Document, exc: pydantic.ValidationError, prefix: tuple[str | int, ...] = ()
-) -> list[SpecIssue]:
-    """One issue per error, located by its cleaned ``loc``; union noise removed."""
-    found: dict[tuple[str | int, ...], str] = {}
-    for error in exc.errors():
-        path = _clean_loc(document.data, prefix, error["loc"], error["type"])
-        message = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
-        found.setdefault(path, message)
-    deepest = [p for p in found if not any(o != p and o[: len(p)] == p for o in found)]
-    issues = []
-    for path in deepest:
-        line, column = document.position((*prefix, *path))
-        issues.append(SpecIssue(document.source, line, column, dotted(path), found[path]))
-    return issues
-
-
-def _clean_loc(
-    data: Any, prefix: tuple[str | int, ...], loc: Sequence[str | int], kind: str
-) -> tuple[str | int, ...]:
-    """The data path of a pydantic ``loc``: union member tags dropped."""
-    current = data
-    for part in prefix:
-        current = _child(current, part)
-    kept: list[str | int] = []
-    for position, part in enumerate(loc):
-        child = _child(current, part)
-        if child is not _ABSENT:
-            kept.append(part)
-            current = child
-        elif position == len(loc) - 1 and kind in ("missing", "extra_forbidden"):
-            kept.append(part)
-    return tuple(kept)
-
-
-_ABSENT = object()
-
-
-def _child(current: Any, part: str | int) -> Any:
-    if isinstance(current, dict) and part in current:
-        return current[part]
-    if isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
-        return current[part]
-    return _ABSENT
 
 
 def _parse_native(document: Document, parsed: Parsed) -> None:
@@ -187,6 +156,10 @@ def _parse_native(document: Document, parsed: Parsed) -> None:
         parsed.issues += [document.issue((*path, *p.path), p.message) for p in problems]
         if not problems:
             parsed.slos.append(slo)
+        warning = _build.threshold_warning(slo.sli)
+        if warning is not None:
+            kind = slo.sli.kind.value
+            parsed.warnings.append(document.issue((*path, "sli", kind, "threshold"), warning))
     for key, kind in (("maintenance", "maintenance"), ("corrections", "correction")):
         for index, item in enumerate(getattr(spec, key)):
             try:
@@ -303,21 +276,23 @@ def _native_sli(spec: SloSpec) -> Sli:
     )
 
 
-def _parse_openslo(document: Document, index: int, parsed: Parsed) -> None:
+def _parse_openslo(document: Document, root: Path, parsed: Parsed) -> None:
+    """One OpenSLO object at ``root`` (``()``, or its index in a top-level list)."""
+    where = Where(document, root)
+    data = document.data
+    for part in root:
+        data = data[part]
     try:
-        envelope = Envelope.model_validate(document.data)
+        envelope = Envelope.model_validate(data)
     except pydantic.ValidationError as exc:
-        parsed.issues += pydantic_issues(document, exc)
+        parsed.issues += where.pydantic_issues(exc)
         return
-    model = SPEC_MODELS[envelope.kind]
     try:
-        spec = model.model_validate(envelope.spec)
+        spec = SPEC_MODELS[envelope.kind].model_validate(envelope.spec)
     except pydantic.ValidationError as exc:
-        parsed.issues += pydantic_issues(document, exc, ("spec",))
+        parsed.issues += where.inner("spec").pydantic_issues(exc)
         return
-    parsed.objects.append(
-        OpenSloObject(envelope.kind, envelope.metadata.name, (envelope, spec), document, index)
-    )
+    parsed.objects.append(OpenSloObject(envelope.kind, envelope.metadata, spec, where))
 
 
 def _check_unique(parsed: Parsed) -> None:

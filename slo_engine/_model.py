@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from slo_engine._conventions import LATENCY_METRIC
+from slo_engine.errors import SpecIssue
 
 
 class SliKind(enum.StrEnum):
@@ -108,13 +109,17 @@ class Severity(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class BurnWindow:
-    """A multi-window burn-rate condition: both windows above ``factor`` fire it."""
+    """A multi-window burn-rate condition: both windows' burn rates compared with
+    ``factor`` by ``op`` (above it, by default) fire it, once that has held for
+    ``alert_after`` (OpenSLO's ``alertAfter``; zero fires at the first evaluation)."""
 
     severity: Severity
     long: timedelta
     short: timedelta
     budget_share: float | None = None
     factor: float | None = None
+    op: Op = Op.GT
+    alert_after: timedelta = timedelta(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,12 +207,14 @@ class SlaPolicy:
 
 @dataclass(frozen=True, slots=True)
 class SloSet:
-    """Everything loaded from SLO files: the SLOs, the exclusions, the SLA policies."""
+    """Everything loaded from SLO files: the SLOs, the exclusions, the SLA policies, and
+    the warnings about what loaded but may not mean what was meant."""
 
     slos: tuple[Slo, ...] = ()
     exclusions: tuple[Exclusion, ...] = ()
     sla: SlaPolicy = SlaPolicy()
     sla_services: tuple[tuple[str, SlaPolicy], ...] = ()
+    warnings: tuple[SpecIssue, ...] = field(default=(), compare=False)
 
     def sla_for(self, service: str) -> SlaPolicy:
         return dict(self.sla_services).get(service, self.sla)

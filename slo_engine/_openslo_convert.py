@@ -1,301 +1,373 @@
-"""OpenSLO objects to typed SLOs, resolving references across documents and files."""
+"""OpenSLO objects to typed SLOs, references resolved across documents and files.
+
+Every object is checked once, where it is written: AlertConditions, then AlertPolicies
+(which name conditions and notification targets), then SLIs, then SLOs (which name SLIs
+and policies). Every problem is reported, not the first: an SLO whose metric source
+sloscope cannot evaluate still has its window, objectives and alert policies checked.
+An SLO with several objectives becomes one SLO per objective (``name/displayName``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
-
-import pydantic
 
 from slo_engine import _build
 from slo_engine._build import Problem
-from slo_engine._conventions import METHOD, ROUTE
-from slo_engine._filters import to_filter
 from slo_engine._model import (
-    Aggregation,
     Budgeting,
     BurnWindow,
     CalendarUnit,
-    Filter,
     NoDataPolicy,
     Op,
     Origin,
-    Severity,
     Sli,
-    SliKind,
     Slo,
-    Source,
+    Window,
 )
 from slo_engine._openslo import (
-    AlertConditionSpec,
-    AlertPolicySpec,
-    ConditionRef,
     InlinePolicy,
-    MetricHolder,
+    Metadata,
     Objective,
-    SliSpec,
-    SloscopeSourceSpec,
     SloSpec,
+    TimeWindow,
+    duration_text,
 )
-from slo_engine._windows import calendar_unit
-from slo_engine.errors import SpecIssue
+from slo_engine._openslo_alerts import OPS, Windows, condition_window, policy_windows
+from slo_engine._openslo_objects import Catalog, OpenSloObject
+from slo_engine._openslo_sli import Indicator, indicator
+from slo_engine._spec_issues import Findings, Where
 
-if TYPE_CHECKING:
-    from slo_engine._loader import OpenSloObject
-
+DEFAULT_WINDOW = "30d"
+ANNOTATION_PREFIX = "sloscope.dev/"
 _BUDGETING = {
     "Occurrences": Budgeting.OCCURRENCES,
     "Timeslices": Budgeting.TIMESLICES,
     "RatioTimeslices": Budgeting.RATIO_TIMESLICES,
 }
-_PAGE_SEVERITIES = {"page", "critical", "high", "p1", "sev1"}
+_CALENDAR_UNITS = {
+    "d": CalendarUnit.DAY,
+    "w": CalendarUnit.WEEK,
+    "M": CalendarUnit.MONTH,
+    "Q": CalendarUnit.QUARTER,
+    "Y": CalendarUnit.YEAR,
+}
+# check_slo's native field names, as OpenSLO names them (objective-relative or spec-relative)
+_NATIVE_FIELDS = {
+    "budgeting": ("spec", ("budgetingMethod",)),
+    "slice_target": ("objective", ("timeSliceTarget",)),
+    "slice": ("objective", ("timeSliceWindow",)),
+    "sli": ("objective", ("value",)),
+}
 
 
-def convert_objects(objects: Sequence[OpenSloObject], issues: list[SpecIssue]) -> list[Slo]:
-    by_kind: dict[tuple[str, str], OpenSloObject] = {}
-    for obj in objects:
-        by_kind.setdefault((obj.kind, obj.name), obj)
-    slos = []
-    for obj in objects:
-        if obj.kind != "SLO":
-            continue
-        envelope, spec = obj.spec
-        try:
-            slos += _slos(obj, envelope.metadata, spec, by_kind)
-        except Problem as problem:
-            issues.append(obj.document.issue(problem.path, problem.message))
-    return slos
+@dataclass(frozen=True, slots=True)
+class _Resolved:
+    """Every referable object, converted once (``None``: its problems were reported)."""
+
+    catalog: Catalog
+    policies: dict[str, Windows | None]
+    conditions: dict[str, BurnWindow | None]
+    indicators: dict[str, Indicator]
 
 
-def _slos(
-    obj: OpenSloObject, metadata: Any, spec: SloSpec, by_kind: dict[tuple[str, str], Any]
-) -> list[Slo]:
-    origin = Origin(obj.document.source, obj.document.position(())[0])
-    window = _window(spec)
-    budgeting = _BUDGETING[spec.budgetingMethod]
-    burn = _burn_windows(spec, by_kind)
-    annotations = metadata.annotations
+@dataclass(frozen=True, slots=True)
+class _Settings:
+    """What OpenSLO has no field for, from ``sloscope.dev/`` annotations."""
+
+    min_events: int = 0
+    no_data: NoDataPolicy = NoDataPolicy.IGNORE
+    per: tuple[str, ...] = ()
+
+
+def convert_objects(objects: Sequence[OpenSloObject], findings: Findings) -> list[Slo]:
+    """The SLOs of ``objects``; every problem of every object goes to ``findings``."""
+    catalog = Catalog(objects, findings)
+    conditions = {
+        obj.name: condition_window(obj.spec, obj.where.inner("spec"), findings)
+        for obj in catalog.of_kind("AlertCondition")
+    }
+    policies = {
+        obj.name: policy_windows(obj.spec, obj.where.inner("spec"), conditions, catalog, findings)
+        for obj in catalog.of_kind("AlertPolicy")
+    }
+    indicators = {
+        obj.name: indicator(obj.spec, obj.where.inner("spec"), catalog, findings)
+        for obj in catalog.of_kind("SLI")
+    }
+    resolved = _Resolved(catalog, policies, conditions, indicators)
+    return [slo for obj in catalog.of_kind("SLO") for slo in _slos(obj, resolved, findings)]
+
+
+def _slos(obj: OpenSloObject, resolved: _Resolved, findings: Findings) -> list[Slo]:
+    spec: SloSpec = obj.spec
+    where = obj.where.inner("spec")
+    window = _window(spec.timeWindow, where, findings)
+    found = _indicator(spec, where, resolved, findings)
+    burn = _burn_windows(spec, where, resolved, findings)
+    settings = _settings(obj.metadata, obj.where.inner("metadata", "annotations"), findings)
     slos = []
     for index, objective in enumerate(spec.objectives):
-        path: tuple[str | int, ...] = ("spec", "objectives", index)
-        if objective.compositeWeight is not None or objective.indicator or objective.indicatorRef:
-            raise Problem(path, "composite SLOs are not supported")
-        sli_spec = _indicator(spec, by_kind)
-        target = (
-            objective.target
-            if objective.target is not None
-            else (objective.targetPercent / 100 if objective.targetPercent is not None else None)
-        )
-        if target is None or (objective.target is not None and objective.targetPercent is not None):
-            raise Problem(path, "give exactly one of target and targetPercent")
-        sli = _sli(sli_spec, objective, path)
-        slice_length = timedelta(minutes=1)
-        if objective.timeSliceWindow is not None:
-            text = objective.timeSliceWindow
-            slice_length = _build.slice_length(
-                f"{text}m" if isinstance(text, int) else text, (*path, "timeSliceWindow")
-            )
-        elif budgeting is not Budgeting.OCCURRENCES:
-            raise Problem(path, "timeSliceWindow is required with Timeslices and RatioTimeslices")
-        name = (
-            metadata.name
-            if len(spec.objectives) == 1
-            else f"{metadata.name}/{objective.displayName or index}"
-        )
+        at = where.inner("objectives", index)
+        sli = _objective_sli(found, objective, at, findings)
+        slice_length = _slice(spec, objective, at, findings)
+        target = _target(objective, at, findings)
+        if (
+            window is None
+            or sli is None
+            or burn is None
+            or settings is None
+            or slice_length is None
+            or target is None
+        ):
+            continue
+        name, defined = obj.name, obj.where
+        if len(spec.objectives) > 1:
+            name, defined = f"{obj.name}/{objective.displayName or index}", at
         slo = Slo(
             name=name,
             service=spec.service,
             sli=sli,
             objective=target,
             window=window,
-            budgeting=budgeting,
+            budgeting=_BUDGETING[spec.budgetingMethod],
             slice=slice_length,
             slice_target=objective.timeSliceTarget,
-            min_events=int(annotations.get("sloscope.dev/min-events", "0") or 0),
-            no_data=NoDataPolicy(annotations.get("sloscope.dev/no-data", "ignore")),
-            per=tuple(
-                p.strip() for p in annotations.get("sloscope.dev/per", "").split(",") if p.strip()
-            ),
+            min_events=settings.min_events,
+            no_data=settings.no_data,
+            per=settings.per,
             burn_windows=burn,
             description=spec.description,
-            origin=origin,
+            origin=Origin(defined.source, defined.line),
         )
-        for problem in _build.check_slo(slo):
-            raise Problem(path, problem.message)
-        slos.append(slo)
+        problems = _build.check_slo(slo)
+        for problem in problems:
+            scope, path = _NATIVE_FIELDS[str(problem.path[0])]
+            findings.error(at if scope == "objective" else where, path, problem.message)
+        if not problems:
+            slos.append(slo)
     return slos
 
 
-def _window(spec: SloSpec) -> Any:
-    window = spec.timeWindow[0]
-    path = ("spec", "timeWindow", 0)
-    if window.isRolling:
-        if window.calendar is not None:
-            raise Problem((*path, "calendar"), "a rolling window takes no calendar")
-        return _build.rolling_window(window.duration, (*path, "duration"))
+def _window(windows: list[TimeWindow] | None, where: Where, findings: Findings) -> Window | None:
+    """The SLO window; without ``timeWindow``, sloscope's default (rolling 30 days)."""
+    if windows is None:
+        return _build.rolling_window(DEFAULT_WINDOW, ())
+    window = windows[0]
+    at = where.inner("timeWindow", 0)
+    count, unit = int(window.duration[:-1]), window.duration[-1]
+    try:
+        if count == 0:
+            raise Problem(("duration",), "a window must be longer than zero")
+        if window.isRolling:
+            if window.calendar is not None:
+                raise Problem(("calendar",), "a rolling window (isRolling: true) takes no calendar")
+            return _build.rolling_window(duration_text(window.duration), ("duration",))
+        return _calendar(window, count, unit)
+    except Problem as problem:
+        findings.error(at, problem.path, problem.message)
+        return None
+
+
+def _calendar(window: TimeWindow, count: int, unit: str) -> Window:
     if window.calendar is None:
-        raise Problem(path, "a calendar window (isRolling: false) needs calendar")
-    unit = calendar_unit(window.duration)
-    if unit is None:
-        text = window.duration.strip()
-        mapping = {"d": "day", "w": "week"}
-        count = text[:-1]
-        if text[-1:] in mapping and count.isdigit():
-            unit = (CalendarUnit(mapping[text[-1]]), int(count))
-        else:
-            raise Problem((*path, "duration"), "a calendar window is a number of d, w, M, Q or Y")
+        raise Problem(
+            (),
+            "a calendar window (isRolling: false, the default) needs calendar "
+            "{startTime, timeZone}; for a rolling window write isRolling: true",
+        )
+    if unit not in _CALENDAR_UNITS:
+        plural = "" if count == 1 else "s"
+        meaning = f"{count} {'minute' if unit == 'm' else 'hour'}{plural}"
+        hint = f"; {count} month{plural} is {count}M" if unit == "m" else ""
+        raise Problem(
+            ("duration",),
+            "a calendar window is whole days (d), weeks (w), months (M), quarters (Q) or "
+            f"years (Y): {window.duration!r} is {meaning}{hint}",
+        )
     start = window.calendar.startTime
     if isinstance(start, str):
         try:
             start = datetime.fromisoformat(start)
         except ValueError:
             raise Problem(
-                (*path, "calendar", "startTime"), "startTime must be YYYY-MM-DD HH:MM:SS"
+                ("calendar", "startTime"), "startTime must be YYYY-MM-DD HH:MM:SS"
             ) from None
     return _build.calendar_window(
-        unit[0],
-        unit[1],
+        _CALENDAR_UNITS[unit],
+        count,
         window.calendar.timeZone,
         start,
-        (*path, "calendar"),
+        ("calendar",),
         anchor_field="startTime",
     )
 
 
-def _indicator(spec: SloSpec, by_kind: dict[tuple[str, str], Any]) -> SliSpec:
-    if (spec.indicator is None) == (spec.indicatorRef is None):
-        raise Problem(("spec",), "give exactly one of indicator and indicatorRef")
+def _indicator(
+    spec: SloSpec, where: Where, resolved: _Resolved, findings: Findings
+) -> Indicator | None:
+    if spec.indicator is not None and spec.indicatorRef is not None:
+        findings.error(where, ("indicatorRef",), "give one of indicator and indicatorRef, not both")
+        return None
     if spec.indicator is not None:
-        return spec.indicator.spec
-    found = by_kind.get(("SLI", spec.indicatorRef or ""))
+        return indicator(
+            spec.indicator.spec, where.inner("indicator", "spec"), resolved.catalog, findings
+        )
+    if spec.indicatorRef is not None:
+        found = resolved.indicators.get(spec.indicatorRef)
+        if found is None:
+            findings.error(
+                where, ("indicatorRef",), f"no SLI named {spec.indicatorRef!r} in the files given"
+            )
+        return found
+    if not any(o.indicator or o.indicatorRef for o in spec.objectives):
+        findings.error(where, (), "give indicator or indicatorRef")
+    return None
+
+
+def _objective_sli(
+    found: Indicator | None, objective: Objective, at: Where, findings: Findings
+) -> Sli | None:
+    """The SLI an objective judges: a threshold metric's comes with ``op`` and ``value``."""
+    if objective.indicator or objective.indicatorRef or objective.compositeWeight is not None:
+        findings.error(
+            at,
+            (),
+            "composite SLOs (an indicator per objective) are not supported: "
+            "give the SLO one indicator",
+        )
+        return None
     if found is None:
-        raise Problem(
-            ("spec", "indicatorRef"), f"no SLI named {spec.indicatorRef!r} in the files given"
-        )
-    return found.spec[1]  # type: ignore[no-any-return]
+        return None
+    if found.ratio:
+        given = [name for name in ("op", "value") if getattr(objective, name) is not None]
+        if given:
+            findings.warn(
+                at,
+                (given[0],),
+                f"{' and '.join(given)} ignored on a ratio SLI: OpenSLO needs op and value "
+                "only with a thresholdMetric (a ratio's events are good or bad by its good "
+                "or bad metric)",
+            )
+        return found.sli
+    missing = [name for name in ("op", "value") if getattr(objective, name) is None]
+    for name in missing:
+        findings.error(at, (name,), f"a thresholdMetric's objective needs {name}")
+    if missing or found.sli is None:
+        return None
+    assert objective.op is not None
+    assert objective.value is not None
+    op = OPS[objective.op]
+    if found.sli.kind.request_based and op not in (Op.LT, Op.LE):
+        findings.error(at, ("op",), "a latency objective is met at or below its value: lt or lte")
+        return None
+    sli = replace(found.sli, threshold=objective.value, op=op)
+    warning = _build.threshold_warning(sli)
+    if warning is not None:
+        findings.warn(at, ("value",), warning)
+    return sli
 
 
-def _source(holder: MetricHolder | None, path: tuple[str | int, ...]) -> SloscopeSourceSpec:
-    if holder is None:
-        raise Problem(path, "missing metricSource")
-    source = holder.metricSource
-    if source.type.lower() != "sloscope":
-        raise Problem(
-            (*path, "metricSource", "type"),
-            f"metric source type {source.type!r} cannot be evaluated (use type: sloscope)",
-        )
+def _target(objective: Objective, at: Where, findings: Findings) -> float | None:
+    if (objective.target is None) == (objective.targetPercent is None):
+        findings.error(at, (), "give exactly one of target and targetPercent")
+        return None
+    if objective.target is not None:
+        return objective.target
+    assert objective.targetPercent is not None
+    return objective.targetPercent / 100
+
+
+def _slice(spec: SloSpec, objective: Objective, at: Where, findings: Findings) -> timedelta | None:
+    """The time slice: required with Timeslices (with timeSliceTarget) and RatioTimeslices."""
+    method = spec.budgetingMethod
+    text = objective.timeSliceWindow
+    missing = [] if text is not None else ["timeSliceWindow"]
+    if method == "Timeslices" and objective.timeSliceTarget is None:
+        missing.append("timeSliceTarget")
+    if method == "Occurrences":
+        names = ("timeSliceWindow", "timeSliceTarget")
+        given = [name for name in names if getattr(objective, name) is not None]
+        if given:
+            message = f"{' and '.join(given)} ignored with Occurrences budgeting"
+            findings.warn(at, (given[0],), message)
+        return timedelta(minutes=1)
+    for name in missing:
+        findings.error(at, (name,), f"{method} budgeting needs {name}")
+    if text is None:
+        return None
+    if isinstance(text, str) and text[-1] in "MQY":
+        findings.error(at, ("timeSliceWindow",), "a time slice is minutes, hours, days or weeks")
+        return None
     try:
-        return SloscopeSourceSpec.model_validate(source.spec)
-    except pydantic.ValidationError as exc:
-        first = exc.errors()[0]
-        loc = [p for p in first["loc"] if isinstance(p, str | int)]
-        message = "unknown field" if first["type"] == "extra_forbidden" else first["msg"]
-        raise Problem((*path, "metricSource", "spec", *loc), message) from None
+        text = f"{text}m" if isinstance(text, int) else text
+        length = _build.slice_length(text, ("timeSliceWindow",))
+    except Problem as problem:
+        findings.error(at, problem.path, problem.message)
+        return None
+    return None if missing else length
 
 
-def _base_filter(source: SloscopeSourceSpec) -> Filter:
-    return to_filter(source.filter, {ROUTE: source.route, METHOD: source.method})
-
-
-def _sli(spec: SliSpec, objective: Objective, path: tuple[str | int, ...]) -> Sli:
-    sli_path: tuple[str | int, ...] = ("spec", "indicator", "spec")
-    if (spec.thresholdMetric is None) == (spec.ratioMetric is None):
-        raise Problem(sli_path, "give exactly one of thresholdMetric and ratioMetric")
-    if spec.ratioMetric is not None:
-        ratio = spec.ratioMetric
-        if objective.op is not None or objective.value is not None:
-            raise Problem(path, "op and value belong to threshold SLIs only")
-        total = _source(ratio.total, (*sli_path, "ratioMetric", "total"))
-        if ratio.good is not None:
-            good = _source(ratio.good, (*sli_path, "ratioMetric", "good"))
-            good_filter = to_filter(good.filter)
-        elif ratio.bad is not None:
-            bad = _source(ratio.bad, (*sli_path, "ratioMetric", "bad"))
-            good_filter = to_filter(bad.filter, negate=True)
-        else:
-            raise Problem((*sli_path, "ratioMetric"), "give good or bad with total")
-        return Sli(
-            kind=SliKind.AVAILABILITY,
-            metric=total.metric,
-            source=_histogram(total),
-            filter=_base_filter(total),
-            good=good_filter,
-        )
-    source = _source(spec.thresholdMetric, (*sli_path, "thresholdMetric"))
-    if objective.op is None or objective.value is None:
-        raise Problem(path, "a threshold SLI needs op and value")
-    op = {"lt": Op.LE, "lte": Op.LE, "gt": Op.GE, "gte": Op.GE}[objective.op]
-    if source.kind == "gauge":
-        return _build.gauge_sli(
-            source.metric,
-            _base_filter(source),
-            objective.op.replace("te", "e"),
-            objective.value,
-            source.aggregation,
-        )
-    if source.kind == "health_check":
-        return Sli(
-            kind=SliKind.HEALTH_CHECK,
-            metric=source.metric,
-            source=Source.GAUGE,
-            filter=_base_filter(source),
-            threshold=objective.value,
-            op=op,
-            aggregation=Aggregation.MIN,
-        )
-    if op is not Op.LE:
-        raise Problem((*path, "op"), "a latency objective compares with lt or lte")
-    if source.kind == "latency_percentile":
-        if source.percentile is None:
-            raise Problem(
-                (*sli_path, "thresholdMetric", "metricSource", "spec"),
-                "latency_percentile needs percentile",
-            )
-        return Sli(
-            kind=SliKind.LATENCY_PERCENTILE,
-            metric=source.metric,
-            source=_histogram(source),
-            filter=_base_filter(source),
-            threshold=objective.value,
-            percentile=source.percentile / 100,
-        )
-    return Sli(
-        kind=SliKind.LATENCY,
-        metric=source.metric,
-        source=_histogram(source),
-        filter=_base_filter(source),
-        threshold=objective.value,
-    )
-
-
-def _histogram(source: SloscopeSourceSpec) -> Source:
-    return Source.EXPONENTIAL_HISTOGRAM if source.histogram == "exponential" else Source.HISTOGRAM
-
-
-def _burn_windows(spec: SloSpec, by_kind: dict[tuple[str, str], Any]) -> tuple[BurnWindow, ...]:
-    windows = []
+def _burn_windows(
+    spec: SloSpec, where: Where, resolved: _Resolved, findings: Findings
+) -> Windows | None:
+    """The windows of every alert policy, or the default catalogue without any."""
+    if not spec.alertPolicies:
+        return _build.burn_windows(None, ())
+    windows: list[BurnWindow] = []
+    complete = True
     for index, entry in enumerate(spec.alertPolicies):
-        path = ("spec", "alertPolicies", index)
+        at = where.inner("alertPolicies", index)
         if isinstance(entry, InlinePolicy):
-            policy: AlertPolicySpec = entry.spec
-        else:
-            name = entry if isinstance(entry, str) else entry.alertPolicyRef
-            found = by_kind.get(("AlertPolicy", name))
-            if found is None:
-                raise Problem(path, f"no AlertPolicy named {name!r} in the files given")
-            policy = found.spec[1]
-        for condition in policy.conditions:
-            if isinstance(condition, ConditionRef):
-                found = by_kind.get(("AlertCondition", condition.conditionRef))
-                if found is None:
-                    raise Problem(path, f"no AlertCondition named {condition.conditionRef!r}")
-                body: AlertConditionSpec = found.spec[1]
-            else:
-                body = condition.spec
-            long = _build.duration(body.condition.lookbackWindow, (*path, "lookbackWindow"))
-            severity = (
-                Severity.PAGE if body.severity.lower() in _PAGE_SEVERITIES else Severity.TICKET
+            found = policy_windows(
+                entry.spec, at.inner("spec"), resolved.conditions, resolved.catalog, findings
             )
-            windows.append(BurnWindow(severity, long, long / 12, factor=body.condition.threshold))
-    return tuple(windows) if windows else _build.burn_windows(None, ())
+        else:
+            if entry.alertPolicyRef not in resolved.policies:
+                findings.error(
+                    at,
+                    ("alertPolicyRef",),
+                    f"no AlertPolicy named {entry.alertPolicyRef!r} in the files given",
+                )
+            found = resolved.policies.get(entry.alertPolicyRef)
+        complete = complete and found is not None
+        windows += found or ()
+    return tuple(windows) if complete else None
+
+
+def _settings(metadata: Metadata, where: Where, findings: Findings) -> _Settings | None:
+    """``sloscope.dev/min-events``, ``/no-data`` and ``/per``; an unknown one is a typo."""
+    values = {
+        key.removeprefix(ANNOTATION_PREFIX): (key, value)
+        for key, value in metadata.annotations.items()
+        if key.startswith(ANNOTATION_PREFIX)
+    }
+    settings = _Settings()
+    problems = 0
+    for name, (key, value) in values.items():
+        try:
+            settings = _setting(settings, name, value.strip())
+        except ValueError as exc:
+            findings.error(where, (key,), str(exc))
+            problems += 1
+    return None if problems else settings
+
+
+def _setting(settings: _Settings, name: str, value: str) -> _Settings:
+    if name == "min-events":
+        if not value.isdigit():
+            raise ValueError(f"min-events is a whole number of events, not {value!r}")
+        return replace(settings, min_events=int(value))
+    if name == "no-data":
+        if value not in {policy.value for policy in NoDataPolicy}:
+            raise ValueError(f"no-data is good, bad or ignore, not {value!r}")
+        return replace(settings, no_data=NoDataPolicy(value))
+    if name == "per":
+        per = tuple(part.strip() for part in value.split(",") if part.strip())
+        if len(per) > 4 or any(len(part) > 256 for part in per):
+            raise ValueError("per names at most 4 attributes, comma-separated")
+        return replace(settings, per=per)
+    raise ValueError(
+        f"unknown sloscope annotation {ANNOTATION_PREFIX}{name} (known: min-events, no-data, per)"
+    )

@@ -37,10 +37,12 @@ class SpecIssue:
 
 
 class SpecError(SloEngineError):
-    """SLO files with errors; ``issues`` lists every one of them."""
+    """SLO files with errors; ``issues`` lists every one of them, ``warnings`` what else
+    was found (shown with the errors, never a reason to refuse)."""
 
-    def __init__(self, issues: Sequence[SpecIssue]) -> None:
+    def __init__(self, issues: Sequence[SpecIssue], warnings: Sequence[SpecIssue] = ()) -> None:
         self.issues = tuple(issues)
+        self.warnings = tuple(warnings)
         first = str(self.issues[0]) if self.issues else "invalid SLO spec"
         more = f" (and {len(self.issues) - 1} more)" if len(self.issues) > 1 else ""
         super().__init__(first + more)

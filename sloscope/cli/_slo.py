@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -12,7 +11,19 @@ from typing import Annotated
 import typer
 
 from processor import open_store
-from slo_engine import SloEngineError, SpecError, StatusReport, load, read_sources, status
+from slo_engine import (
+    SloEngineError,
+    SpecError,
+    SpecIssue,
+    StatusReport,
+    ValidationReport,
+    explain,
+    load,
+    read_sources,
+    render_explanations,
+    report_issues,
+    status,
+)
 from sloscope._api_client import post_json
 from sloscope._local_server import find_running_server
 from sloscope.cli._context import api_token, fail, global_options, load_settings, user_errors
@@ -50,34 +61,60 @@ def engine_errors(ctx: typer.Context) -> Iterator[None]:
 def validate(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="SLO files or directories of *.yaml.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the error list as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON document: errors, warnings, SLOs.")
+    ] = False,
+    explain_slos: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Print what each SLO computes: metric, filters, window, budgeting, alerts.",
+        ),
+    ] = False,
 ) -> None:
-    """Check SLO files; every error with file, line and field. Exit 2 on any error."""
+    """Check SLO files; every error with file, line and field. Exit 2 on any error.
+
+    Warnings (what loads but may not mean what was meant) go to stderr and leave the exit
+    code alone.
+    """
     with engine_errors(ctx):
         try:
             loaded = load(read_sources(paths))
         except SpecError as exc:
+            _warn(exc.warnings)
             if as_json:
-                issues = [
-                    {
-                        "source": i.source,
-                        "line": i.line,
-                        "column": i.column,
-                        "field": i.field,
-                        "message": i.message,
-                    }
-                    for i in exc.issues
-                ]
-                typer.echo(json.dumps({"valid": False, "errors": issues}))
+                report = ValidationReport(
+                    valid=False,
+                    errors=report_issues(exc.issues),
+                    warnings=report_issues(exc.warnings),
+                    slos=[],
+                )
+                typer.echo(report.model_dump_json())
             for issue in exc.issues:
                 typer.echo(str(issue), err=True)
             raise typer.Exit(EXIT_USAGE) from None
+        _warn(loaded.warnings)
+        explained = explain(loaded, datetime.now(UTC)) if explain_slos else []
         if as_json:
-            typer.echo(
-                json.dumps({"valid": True, "errors": [], "slos": [s.name for s in loaded.slos]})
+            report = ValidationReport(
+                valid=True,
+                errors=[],
+                warnings=report_issues(loaded.warnings),
+                slos=[s.name for s in loaded.slos],
+                explained=explained,
             )
-        else:
-            typer.echo(f"ok: {len(loaded.slos)} SLOs, {len(loaded.exclusions)} exclusions")
+            typer.echo(report.model_dump_json())
+            return
+        if explained:
+            typer.echo(render_explanations(explained) + "\n")
+        typer.echo(f"ok: {len(loaded.slos)} SLOs, {len(loaded.exclusions)} exclusions")
+
+
+def _warn(warnings: Iterable[SpecIssue]) -> None:
+    for warning in warnings:
+        where = f"{warning.source}:{warning.line}:{warning.column}"
+        field = f"{warning.field}: " if warning.field else ""
+        typer.echo(f"{where}: warning: {field}{warning.message}", err=True)
 
 
 def parse_instant(text: str | None) -> datetime:

@@ -5,7 +5,8 @@ from datetime import timedelta
 import pytest
 
 from slo_engine._budget import budget
-from slo_engine._burn import burn_rate, catalogue, factor, time_to_exhaustion_s
+from slo_engine._burn import AlertState, burn_rate, catalogue, factor, time_to_exhaustion_s
+from slo_engine._model import Op, Severity
 
 
 @pytest.mark.parametrize(
@@ -40,3 +41,22 @@ def test_budget_counts_bad_events_against_the_allowed_ones():
     assert found.remaining == pytest.approx(0.0, abs=1e-9)
     assert found.total_s == pytest.approx(0.001 * 30 * 86400, rel=1e-9)
     assert budget(0, 0, 0.999, 60) is None
+
+
+@pytest.mark.parametrize(
+    ("op", "rates", "firing"),
+    [
+        (Op.GT, (2.0, 2.0), False),
+        (Op.GE, (2.0, 2.0), True),
+        (Op.LT, (1.0, 1.5), True),
+        (Op.LE, (2.0, 2.5), False),
+        (Op.GT, (3.0, None), False),
+    ],
+    ids=["gt-at-the-factor", "gte-at-the-factor", "lt-below", "lte-one-window-above", "no-data"],
+)
+def test_an_alert_compares_both_burn_rates_with_its_op(op, rates, firing):
+    """OpenSLO AlertConditions say how to compare; the default is above (``gt``)."""
+    hour = timedelta(hours=1)
+    long_rate, short_rate = rates
+    state = AlertState(Severity.PAGE, hour, hour / 12, 2.0, long_rate, short_rate, op=op)
+    assert state.firing is firing

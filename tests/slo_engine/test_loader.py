@@ -109,6 +109,7 @@ def test_yaml_syntax_error_and_duplicate_keys_are_located():
 
 def test_hostile_values_load_as_plain_text():
     hostile = "x'); DROP TABLE otel_metrics_histogram; --"
+    pattern = hostile.replace(")", "\\\\)")  # valid RE2: the parenthesis escaped
     text = f"""\
 service: "{hostile}"
 slos:
@@ -116,11 +117,12 @@ slos:
     objective: 0.9
     sli:
       availability:
-        filter: {{"{hostile}": {{matches: "{hostile}"}}}}
+        filter: {{"{hostile}": {{matches: "{pattern}"}}}}
 """
     loaded = load({"a.yaml": text})
     assert loaded.slos[0].service == hostile
     assert loaded.slos[0].sli.filter.conditions[0].key == hostile
+    assert loaded.slos[0].sli.filter.conditions[0].values == (hostile.replace(")", "\\)"),)
 
 
 def test_very_long_names_are_rejected():
@@ -159,3 +161,77 @@ slos:
         "a.yaml:3:5: slos[0].slice_target: timeslices budgeting needs slice_target",
         "a.yaml:4:5: slos[1].budgeting: a latency percentile objective needs timeslices budgeting",
     ]
+
+
+def test_sli_shorthands_are_refused_as_filter_keys():
+    """``good: {route: /fast}`` names an attribute no series has: refused, not read as
+    a filter that nothing passes."""
+    text = """\
+service: s
+slos:
+  - name: a
+    objective: 0.9
+    sli: {availability: {route: /checkout, good: {route: /fast, metric: x}}}
+"""
+    with pytest.raises(SpecError) as caught:
+        load({"a.yaml": text})
+    assert [str(i) for i in caught.value.issues] == [
+        "a.yaml:5:51: slos[0].sli.availability.good.route: 'route' is not an attribute: write "
+        "the attribute http.route (route: is a shorthand of the SLI, not of a filter)",
+        "a.yaml:5:65: slos[0].sli.availability.good.metric: 'metric' is not an attribute: a "
+        "filter selects series of the SLI's metric: set metric: on the SLI instead",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "reason"),
+    [
+        ("([", "missing ]: ["),
+        ("(?=lookahead)", "invalid perl operator: (?="),
+        ("(a)\\\\1", "invalid escape sequence: \\1"),
+        ("a{2,1}", "invalid repetition size: {2,1}"),
+    ],
+    ids=["bracket", "lookahead", "backreference", "repetition"],
+)
+def test_patterns_re2_refuses_are_refused_at_validation(pattern, reason):
+    native = f"""\
+service: s
+slos:
+  - {{name: a, objective: 0.9,
+     sli: {{availability: {{filter: {{http.route: {{matches: "{pattern}"}}}}}}}}}}
+"""
+    route = f'{{route: {{matches: "{pattern}"}}}}'
+    openslo = OPENSLO.replace("spec: {route: /search}", f"spec: {route}")
+    with pytest.raises(SpecError) as caught:
+        load({"native.yaml": native, "openslo.yaml": openslo})
+    assert [str(i) for i in caught.value.issues] == [
+        "native.yaml:4:49: slos[0].sli.availability.filter.http.route.matches: "
+        f"not a valid RE2 pattern: {reason}",
+        "openslo.yaml:9:22: spec.thresholdMetric.metricSource.spec.route.matches: "
+        f"not a valid RE2 pattern: {reason}",
+    ]
+
+
+def test_a_latency_threshold_over_a_minute_is_a_warning():
+    text = NATIVE.replace("threshold: 300ms", "threshold: 300")
+    loaded = load({"a.yaml": text, "b.yaml": OPENSLO.replace("value: 0.5", "value: 500")})
+    assert [str(w) for w in loaded.warnings] == [
+        "a.yaml:15:44: slos[1].sli.latency_percentile.threshold: a latency threshold of 300 is "
+        "300 s: thresholds are in the metric's unit, seconds for http.server.request.duration; "
+        "for 300 ms write 0.3",
+        "b.yaml:25:7: spec.objectives[0].value: a latency threshold of 500 is 500 s: thresholds "
+        "are in the metric's unit, seconds for http.server.request.duration; for 500 ms write 0.5",
+    ]
+    assert len(loaded.slos) == 3
+
+
+def test_warnings_travel_with_the_errors():
+    with pytest.raises(SpecError) as caught:
+        load(
+            {
+                "a.yaml": NATIVE.replace("threshold: 300ms", "threshold: 120"),
+                "b.yaml": NATIVE.replace("objective: 0.999", "objective: 2"),
+            }
+        )
+    assert [i.field for i in caught.value.issues] == ["slos[0].objective"]
+    assert [w.field for w in caught.value.warnings] == ["slos[1].sli.latency_percentile.threshold"]

@@ -145,7 +145,7 @@ service: "shop'; DROP TABLE otel_metrics_histogram; --"
 slos:
   - name: hostile
     objective: 0.9
-    sli: {{availability: {{route: "{hostile}", filter: {{"x' OR '1'='1": {{matches: "("}}}}}}}}
+    sli: {{availability: {{route: "{hostile}", filter: {{"x' OR '1'='1": {{matches: "\\\\("}}}}}}}}
 """
     report = status(store, load({"s.yaml": text}), END)
     assert [s.status for s in report.slos] == ["no_data"]

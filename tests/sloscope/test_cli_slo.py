@@ -3,9 +3,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from typer.testing import CliRunner
 
-from slo_engine import StatusReport
+from slo_engine import StatusReport, ValidationReport
 from sloscope.cli import app
 from tests.support.traffic import histogram_point, insert_histograms, request_attributes
 
@@ -32,7 +33,113 @@ def test_validate_accepts_a_good_file(tmp_path):
     path.write_text(SLOS)
     result = CliRunner().invoke(app, ["slo", "validate", "--json", str(path)])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output) == {"valid": True, "errors": [], "slos": ["availability"]}
+    assert json.loads(result.output) == {
+        "valid": True,
+        "errors": [],
+        "warnings": [],
+        "slos": ["availability"],
+        "explained": [],
+    }
+
+
+EXPLAINED = """\
+service: shop
+slos:
+  - name: checkout-availability
+    objective: 0.999
+    window: 30d
+    sli: {availability: {route: /checkout}}
+  - name: search-latency
+    objective: 0.99
+    window: 7d
+    budgeting: timeslices
+    slice: 5m
+    slice_target: 0.9
+    min_events: 10
+    no_data: bad
+    sli: {latency: {threshold: 90, route: /search}}
+    alerting:
+      windows: [{severity: page, long: 1h, short: 5m, factor: 10}]
+"""
+
+
+def test_validate_explain_says_what_each_slo_computes(tmp_path):
+    path = tmp_path / "slos.yaml"
+    path.write_text(EXPLAINED)
+    result = CliRunner().invoke(app, ["slo", "validate", "--explain", str(path)])
+    assert result.exit_code == 0, result.output
+    assert (
+        result.stdout
+        == f"""\
+checkout-availability  ({path}:3)
+  service    shop
+  SLI        availability: http.server.request.duration (explicit histogram)
+  events     http.route = /checkout
+  good       http.response.status_code < 500
+  window     rolling 30d
+  budgeting  occurrences: good events / events over the window
+  objective  99.9% (error budget 0.1%)
+  alerts     page   1h & 5m    burn rate > 14.4 (2% of the budget)
+             page   6h & 30m   burn rate > 6 (5% of the budget)
+             ticket 1d & 2h    burn rate > 3 (10% of the budget)
+             ticket 3d & 6h    burn rate > 1 (10% of the budget)
+
+search-latency  ({path}:7)
+  service    shop
+  SLI        latency: http.server.request.duration (explicit histogram)
+  events     http.route = /search
+  good       a request took <= 90 s
+  window     rolling 1w
+  budgeting  timeslices: good 5m slices / counted slices; a slice is good when at least 90% \
+of its events are good
+  objective  99% (error budget 1%)
+  min events 10
+  no data    bad
+  alerts     page   1h & 5m    burn rate > 10
+
+ok: 2 SLOs, 0 exclusions
+"""
+    )
+    assert result.stderr == (
+        f"{path}:15:21: warning: slos[1].sli.latency.threshold: a latency threshold of 90 is "
+        "90 s: thresholds are in the metric's unit, seconds for "
+        "http.server.request.duration; for 90 ms write 0.09\n"
+    )
+
+
+def test_validate_explain_json_is_the_validation_report(tmp_path):
+    path = tmp_path / "slos.yaml"
+    path.write_text(EXPLAINED)
+    result = CliRunner().invoke(app, ["slo", "validate", "--explain", "--json", str(path)])
+    assert result.exit_code == 0, result.output
+    report = ValidationReport.model_validate_json(result.stdout)
+    assert (report.valid, report.slos) == (True, ["checkout-availability", "search-latency"])
+    assert [w.field for w in report.warnings] == ["slos[1].sli.latency.threshold"]
+    search = report.explained[1]
+    assert (search.threshold, search.threshold_unit, search.op, search.slice_seconds) == (
+        90.0,
+        "s",
+        "<=",
+        300.0,
+    )
+    assert (search.window.kind, search.window.length_seconds) == ("rolling", 7 * 86400.0)
+    assert [(a.long_window, a.short_window, a.op, a.factor) for a in search.alerts] == [
+        ("1h", "5m", ">", 10.0)
+    ]
+    factors = [a.factor for a in report.explained[0].alerts]
+    assert factors == pytest.approx([14.4, 6.0, 3.0, 1.0], rel=1e-12)
+
+
+def test_validate_json_keeps_warnings_beside_errors(tmp_path):
+    good = tmp_path / "a.yaml"
+    good.write_text(EXPLAINED)
+    bad = tmp_path / "b.yaml"
+    bad.write_text(SLOS.replace("objective: 0.5", "objective: 2"))
+    result = CliRunner().invoke(app, ["slo", "validate", "--json", str(good), str(bad)])
+    assert result.exit_code == 2, result.output
+    report = ValidationReport.model_validate_json(result.stdout)
+    assert [(e.line, e.field) for e in report.errors] == [(4, "slos[0].objective")]
+    assert [(w.line, w.field) for w in report.warnings] == [(15, "slos[1].sli.latency.threshold")]
 
 
 def test_status_json_parses_with_the_api_model(tmp_path, store, store_options):
