@@ -1,6 +1,7 @@
 """The OTLP metrics receiver and everything that writes to the store."""
 
 from processor._batcher import BatchOptions
+from processor._connection import ServerOptions
 from processor._pipeline import Limits
 from processor._receiver import Receiver, ReceiverOptions, TlsFiles
 from processor.errors import (
@@ -26,6 +27,7 @@ __all__ = [
     "Queryable",
     "Receiver",
     "ReceiverOptions",
+    "ServerOptions",
     "Store",
     "StoreLocked",
     "StoreOptions",

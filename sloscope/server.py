@@ -90,7 +90,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
             extra={
                 "api": address.api_url,
                 "otlp": address.otlp_endpoint,
-                "store": store.location.dsn,
+                "store": store.location.redacted(),
             },
         )
         try:

@@ -44,9 +44,11 @@ class QueryRequest(BaseModel):
 def read_only_settings(max_rows: int, timeout_s: float) -> dict[str, Any]:
     """Settings for the API's query connection: no writes, bounded rows and time, and the
     SLO engine's query settings (readonly refuses a query's own changes, not a repeat of
-    the session's values)."""
+    the session's values). Times written as text, and functions of time without a zone,
+    are read in UTC, as results are: not in the zone of the machine or of the server."""
     return {
         **QUERY_SETTINGS,
+        "session_timezone": "UTC",
         "max_result_rows": max_rows,
         "result_overflow_mode": "throw",
         "max_execution_time": timeout_s,
