@@ -2,8 +2,10 @@
 
 from processor._batcher import BatchOptions
 from processor._connection import ServerOptions
+from processor._migrations import DdlOptions
 from processor._pipeline import Limits
 from processor._receiver import Receiver, ReceiverOptions, TlsFiles
+from processor._schema import schema_script
 from processor.errors import (
     InvalidDsn,
     InvalidInput,
@@ -18,6 +20,7 @@ from processor.store import Queryable, Store, StoreOptions, open_store, parse_ds
 
 __all__ = [
     "BatchOptions",
+    "DdlOptions",
     "InvalidDsn",
     "InvalidInput",
     "Limits",
@@ -36,4 +39,5 @@ __all__ = [
     "Unavailable",
     "open_store",
     "parse_dsn",
+    "schema_script",
 ]

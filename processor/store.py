@@ -287,8 +287,14 @@ class Store:
 def open_store(options: StoreOptions, *, migrate: bool = True) -> Store:
     """Open the store at ``options.dsn``: create the database and apply migrations."""
     # _migrations needs Store; importing it here keeps the two modules out of a cycle.
+    from processor._cluster import Layout  # noqa: PLC0415
     from processor._migrations import DdlOptions, apply_migrations, apply_retention  # noqa: PLC0415
 
+    ddl = DdlOptions(
+        retention_days=options.retention_days,
+        cluster=options.cluster,
+        replicated=options.replicated,
+    )
     location = parse_dsn(options.dsn, options.database, options.server)
     if location.data_dir is not None:
         holder = data_dir_holder(location.data_dir)
@@ -299,16 +305,14 @@ def open_store(options: StoreOptions, *, migrate: bool = True) -> Store:
         location.data_dir.mkdir(parents=True, exist_ok=True)
     bootstrap = _client_for(location, None)
     try:
-        bootstrap.command(
-            "CREATE DATABASE IF NOT EXISTS {db:Identifier}", parameters={"db": location.database}
-        )
+        for statement in Layout(location.database, ddl.cluster).databases():
+            bootstrap.command(statement.sql, parameters={"db": statement.database})
     except ClickHouseError as exc:
         raise StoreUnavailable(f"cannot create database {location.database}: {exc}") from exc
     finally:
         bootstrap.close()
     store = Store(location, _client_for(location, location.database))
     if migrate:
-        ddl = DdlOptions(retention_days=options.retention_days, cluster=options.cluster)
         apply_migrations(store, ddl)
         apply_retention(store, ddl)
     return store

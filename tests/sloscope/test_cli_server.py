@@ -18,6 +18,8 @@ from slo_engine import SlaReport, StatusReport
 from sloscope.cli import app
 from tests.support import sla_traffic
 from tests.support.traffic import (
+    ExponentialPoint,
+    HistogramPoint,
     exponential_point,
     histogram_point,
     insert_exponential,
@@ -62,7 +64,7 @@ def server(server_dsn: str) -> Iterator[Store]:
         opened.close()
 
 
-def _traffic(generator: random.Random) -> list:
+def _traffic(generator: random.Random) -> list[HistogramPoint]:
     points = []
     for minute in range(1, 6 * 60):
         for status in (200, 200, 503):
@@ -76,7 +78,7 @@ def _traffic(generator: random.Random) -> list:
     return points
 
 
-def _exponential(generator: random.Random) -> list:
+def _exponential(generator: random.Random) -> list[ExponentialPoint]:
     return [
         exponential_point(
             "shop",
@@ -128,7 +130,9 @@ def slos(tmp_path: Path) -> Path:
 
 
 @pytest.mark.usefixtures("same_rows")
-def test_slo_status_on_a_server_equals_the_embedded_store(store, server_dsn, slos):
+def test_slo_status_on_a_server_equals_the_embedded_store(
+    store: Store, server_dsn: str, slos: Path
+) -> None:
     args = ["slo", "status", "--slos", str(slos), "--at", AT.isoformat(), "--json"]
     embedded = StatusReport.model_validate_json(
         _invoke(args, store.location.dsn, store.database).stdout
@@ -144,7 +148,9 @@ def test_slo_status_on_a_server_equals_the_embedded_store(store, server_dsn, slo
 
 
 @pytest.mark.usefixtures("same_rows")
-def test_report_sla_on_a_server_equals_the_embedded_store(store, server_dsn, slos):
+def test_report_sla_on_a_server_equals_the_embedded_store(
+    store: Store, server_dsn: str, slos: Path
+) -> None:
     args = ["report", "sla", "--month", "2026-10", "--slos", str(slos), "--json"]
     embedded = SlaReport.model_validate_json(
         _invoke(args, store.location.dsn, store.database).stdout
@@ -158,7 +164,7 @@ def test_report_sla_on_a_server_equals_the_embedded_store(store, server_dsn, slo
 
 
 @pytest.mark.usefixtures("same_rows")
-def test_query_on_a_server_equals_the_embedded_store(store, server_dsn):
+def test_query_on_a_server_equals_the_embedded_store(store: Store, server_dsn: str) -> None:
     sql = (
         "SELECT ServiceName, Attributes['http.response.status_code'] AS status, "
         "count() AS rows, sum(Count) AS requests, round(sum(Sum), 9) AS seconds "

@@ -88,7 +88,7 @@ class Engine:
         self._path = str(data_dir)
         self._spool = spool_dir
         # The anchor keeps the engine up between requests and answers the catalogue.
-        self._anchor = chdb.connect(self._path)
+        self._anchor = _connect(self._path)
         self._anchor.query("CREATE DATABASE IF NOT EXISTS default", "TabSeparated")
         about = self._anchor.query("SELECT version(), timezone()", "TabSeparated")
         self.version, self.timezone = about.bytes().decode().strip().split("\t")
@@ -133,7 +133,7 @@ class Engine:
             data_path.unlink(missing_ok=True)
 
     def _execute_alone(self, request: Request, statement: Statement, query_id: str) -> Answer:
-        connection = chdb.connect(self._path)
+        connection = _connect(self._path)
         try:
             self._use(connection, request.database or "default")
             self._apply(connection, request.settings)
@@ -178,7 +178,7 @@ class Engine:
                 if request.session_check:
                     raise self.error("SESSION_NOT_FOUND", f"Session {request.session_id} not found")
                 timeout = min(request.session_timeout_s, MAX_SESSION_TIMEOUT_S)
-                session = _Session(chdb.connect(self._path), timeout)
+                session = _Session(_connect(self._path), timeout)
                 self._sessions[request.session_id] = session
             return session
 
@@ -281,6 +281,10 @@ class Engine:
     def _current_database(self, connection: Any) -> str:
         result = self._call(connection.query, "SELECT currentDatabase()", "TabSeparated", {})
         return str(result.bytes().decode()).strip()
+
+
+def _connect(path: str) -> Any:
+    return chdb.connect(path)  # type: ignore[no-untyped-call]
 
 
 def _string_literal(value: str) -> str:
