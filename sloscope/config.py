@@ -21,6 +21,8 @@ from processor import ServerOptions
 from processor.store import DEFAULT_DATA_DIR, DEFAULT_DATABASE, StoreOptions
 
 CONFIG_ENV = "SLOSCOPE_CONFIG"
+# What `serve` runs: the OTLP receiver (ingest), the API, dashboard and loops (engine), or both.
+Role = Literal["ingest", "engine", "all"]
 
 
 class _Section(BaseModel):
@@ -120,6 +122,7 @@ class Settings(BaseSettings):
     api: ApiSettings = ApiSettings()
     slo: SloSettings = SloSettings()
     log_level: str = "info"
+    role: Role = "all"
 
     @field_validator("log_level")
     @classmethod

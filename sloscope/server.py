@@ -1,7 +1,8 @@
 """``sloscope serve``: the OTLP receiver, the API and the dashboard in one process.
 
-Start-up opens the store (creating and migrating it), starts the receiver and the API,
-and leaves the API's address in the data directory for other ``sloscope`` commands.
+Start-up opens the store (creating and migrating it), starts what the role runs
+(``ROLE_PARTS``: the receiver, the API, or both), and leaves the API's address in the
+data directory for other ``sloscope`` commands.
 SIGTERM or Ctrl-C stops listening, answers the requests in flight and writes everything
 already accepted before the process exits.
 """
@@ -14,20 +15,40 @@ import logging
 import os
 import signal
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import uvicorn
+from starlette.applications import Starlette
 
 from processor import BatchOptions, Limits, Receiver, ReceiverOptions, TlsFiles, open_store
 from processor.store import Store, parse_dsn
 from sloscope._local_server import ServerAddress, remove_serve_file, write_serve_file
 from sloscope.api import ApiContext, create_app
+from sloscope.api._health import routes as health_routes
 from sloscope.api._query import read_only_settings
-from sloscope.config import ProcessorSettings, Settings
+from sloscope.config import ProcessorSettings, Role, Settings
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RoleParts:
+    """What a role runs: ``ingest``, the OTLP receiver writing to the store; ``engine``,
+    the API and dashboard (and the SLO and alert loops). Without the engine, the HTTP
+    port answers ``/healthz`` only."""
+
+    ingest: bool
+    engine: bool
+
+
+ROLE_PARTS: Final[Mapping[Role, RoleParts]] = {
+    "ingest": RoleParts(ingest=True, engine=False),
+    "engine": RoleParts(ingest=False, engine=True),
+    "all": RoleParts(ingest=True, engine=True),
+}
 
 
 def receiver_options(settings: ProcessorSettings) -> ReceiverOptions:
@@ -70,24 +91,29 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
+    parts = ROLE_PARTS[settings.role]
     store = await loop.run_in_executor(None, open_store, settings.store.options())
     data_dir = parse_dsn(store.location.dsn, store.database).data_dir
     with tempfile.TemporaryDirectory(prefix="sloscope-spool-") as spool:
-        receiver = Receiver(store.reopen(), receiver_options(settings.processor), Path(spool))
-        await receiver.start()
+        receiver = None
+        if parts.ingest:
+            receiver = Receiver(store.reopen(), receiver_options(settings.processor), Path(spool))
+            await receiver.start()
         api = _ApiServer(_api_config(settings, store, receiver))
         api_task = loop.create_task(api.serve(), name="sloscope-api")
         await _wait_started(api, api_task)
         address = ServerAddress(
             os.getpid(),
             f"http://{_client_host(settings.api.host)}:{_bound_port(api)}",
-            f"{_client_host(settings.processor.otlp_host)}:{receiver.port}",
+            f"{_client_host(settings.processor.otlp_host)}:{receiver.port}" if receiver else "",
         )
-        if data_dir is not None:
+        # Other commands reach a held data directory through the API: only with the engine.
+        if data_dir is not None and parts.engine:
             write_serve_file(data_dir, address)
         logger.info(
             "sloscope serving",
             extra={
+                "role": settings.role,
                 "api": address.api_url,
                 "otlp": address.otlp_endpoint,
                 "store": store.location.redacted(),
@@ -97,15 +123,17 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
             await stop.wait()
         finally:
             logger.info("sloscope stopping")
-            await receiver.shutdown()
+            if receiver is not None:
+                await receiver.shutdown()
             api.should_exit = True
             await api_task
-            if data_dir is not None:
+            if data_dir is not None and parts.engine:
                 remove_serve_file(data_dir)
             store.close()
 
 
-def _api_config(settings: Settings, store: Store, receiver: Receiver) -> uvicorn.Config:
+def _api_config(settings: Settings, store: Store, receiver: Receiver | None) -> uvicorn.Config:
+    checks = {"otlp": lambda: _receiver_health(receiver)} if receiver is not None else {}
     context = ApiContext(
         store=store,
         query_store=store.read_only(
@@ -113,10 +141,11 @@ def _api_config(settings: Settings, store: Store, receiver: Receiver) -> uvicorn
         ),
         settings=settings.api,
         slos_dir=settings.slo.slos_dir,
-        health_checks={"otlp": lambda: _receiver_health(receiver)},
+        health_checks=checks,
     )
+    engine = ROLE_PARTS[settings.role].engine
     return uvicorn.Config(
-        create_app(context),
+        create_app(context) if engine else Starlette(routes=health_routes(context)),
         host=settings.api.host,
         port=settings.api.port,
         log_config=None,
