@@ -17,6 +17,7 @@ from pathlib import Path
 import clickhouse_connect
 
 from tests.support.clickhouse_http import PASSWORD_ENV, USER_ENV
+from tests.support.servers import stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL_SERVER_ENV = "SLOSCOPE_TEST_CLICKHOUSE_URL"
@@ -81,12 +82,7 @@ def running_standin(
         scheme = "https" if tls else "http"
         yield ClickHouseServer(f"{scheme}://127.0.0.1:{port_file.read_text()}", user, password)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=30)
+        stop_process(process)
         log.close()
 
 
