@@ -3,11 +3,14 @@ and nothing else."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import socket
 import subprocess
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -18,6 +21,9 @@ from typer.testing import CliRunner
 
 from processor.store import StoreOptions, open_store
 from sloscope.cli import app
+from sloscope.config import Settings
+from sloscope.server import serve
+from tests.support.clickhouse import ClickHouseServer
 from tests.support.otlp import DELTA, export, histogram_point, metric, request
 from tests.support.serve import ServeProcess
 from tests.support.traffic import histogram_point as stored_point
@@ -119,3 +125,28 @@ def test_the_role_comes_from_the_environment_and_is_checked(
     wrong_flag = CliRunner().invoke(app, ["serve", "--role", "router"])
     assert wrong_flag.exit_code == 2
     assert "--role" in wrong_flag.stderr
+
+
+def test_serve_logs_where_the_store_is_without_its_password(
+    server_dsn: str, clickhouse: ClickHouseServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = Settings.load({"role": "engine", "store": {"dsn": server_dsn}, "api": {"port": 0}})
+    stop = asyncio.Event()
+
+    async def serve_until_logged() -> None:
+        running = asyncio.create_task(serve(settings, stop))
+        while not any(r.getMessage() == "sloscope serving" for r in caplog.records):
+            if running.done():
+                running.result()
+            await asyncio.sleep(0.05)
+        stop.set()
+        await running
+
+    with caplog.at_level(logging.INFO, logger="sloscope.server"):
+        asyncio.run(serve_until_logged())
+    (serving,) = [r for r in caplog.records if r.getMessage() == "sloscope serving"]
+    assert serving.role == "engine"  # type: ignore[attr-defined]
+    assert serving.store == server_dsn.replace(  # type: ignore[attr-defined]
+        f":{urllib.parse.quote(clickhouse.password)}@", ":***@"
+    )
+    assert urllib.parse.quote(clickhouse.password) not in caplog.text
