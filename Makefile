@@ -46,6 +46,7 @@ bench: dev
 	$(BIN)/python bench/instrumentation.py
 	$(BIN)/python bench/slo.py
 	$(BIN)/python bench/inputs.py
+	$(BIN)/python bench/storage.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .coverage .coverage.*

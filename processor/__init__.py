@@ -2,8 +2,11 @@
 
 from processor._auth import bearer_matches
 from processor._batcher import BatchOptions
+from processor._connection import ServerOptions
+from processor._migrations import DdlOptions
 from processor._pipeline import Limits
 from processor._receiver import Receiver, ReceiverOptions, TlsFiles
+from processor._schema import schema_script
 from processor.errors import (
     InvalidDsn,
     InvalidInput,
@@ -18,6 +21,7 @@ from processor.store import Queryable, Store, StoreOptions, open_store, parse_ds
 
 __all__ = [
     "BatchOptions",
+    "DdlOptions",
     "InvalidDsn",
     "InvalidInput",
     "Limits",
@@ -27,6 +31,7 @@ __all__ = [
     "Queryable",
     "Receiver",
     "ReceiverOptions",
+    "ServerOptions",
     "Store",
     "StoreLocked",
     "StoreOptions",
@@ -36,4 +41,5 @@ __all__ = [
     "bearer_matches",
     "open_store",
     "parse_dsn",
+    "schema_script",
 ]

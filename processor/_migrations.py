@@ -3,8 +3,9 @@
 Migrations are ``processor/migrations/NNNN_<slug>.sql``: statements separated by a
 semicolon at the end of a line, the database as the ``{db:Identifier}`` query
 parameter, and the parts a query parameter cannot fill as ``${NAME}`` placeholders
-rendered from ``DdlOptions``. A shipped migration never changes; the applied versions
-are recorded in ``sloscope_schema_migrations``.
+rendered from ``DdlOptions``. ``_cluster.Layout`` says where each rendered statement
+runs (one node, or a cluster's local and Distributed tables). A shipped migration never
+changes; the applied versions are recorded in ``sloscope_schema_migrations``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import string
 from dataclasses import dataclass
 from pathlib import Path
 
+from processor._cluster import Layout, Statement, on_cluster_clause
 from processor.errors import InvalidInput
 from processor.store import RETAINED_TABLES, SERIES_STATE_TABLE, Store
 
@@ -26,12 +28,12 @@ _STATEMENT_END = re.compile(r";[ \t]*\n")
 _REPLICA_PATH = "'/clickhouse/tables/{shard}/{database}/{table}', '{replica}'"
 
 _CREATE_MIGRATIONS_TABLE = """
-CREATE TABLE IF NOT EXISTS {db:Identifier}.sloscope_schema_migrations (
+CREATE TABLE IF NOT EXISTS {db:Identifier}.sloscope_schema_migrations ${ON_CLUSTER} (
     Version UInt32,
     Name String,
     AppliedAt DateTime DEFAULT now()
 )
-ENGINE = MergeTree
+ENGINE = ${MERGE_TREE}
 ORDER BY Version
 """
 _APPLIED_VERSIONS = "SELECT Version FROM {db:Identifier}.sloscope_schema_migrations"
@@ -43,30 +45,39 @@ _TABLE_ENGINE = """
 SELECT name, engine_full FROM system.tables
 WHERE database = {db:String} AND name IN {tables:Array(String)}
 """
-# Followed by the TTL clause rendered from DdlOptions (a validated integer, not a
-# parameter, so that system.tables shows it as written and a restart can compare it).
-_MODIFY = "ALTER TABLE {db:Identifier}.{table:Identifier} MODIFY "
-_REMOVE_TTL = "ALTER TABLE {db:Identifier}.{table:Identifier} REMOVE TTL"
+# Followed by the cluster clause and the TTL clause rendered from DdlOptions (a validated
+# integer, not a parameter, so that system.tables shows it as written and a restart can
+# compare it).
+_ALTER = "ALTER TABLE {db:Identifier}.{table:Identifier} "
+# A version recorded through a cluster's Distributed table is read back at once.
+_RECORD_SETTINGS = {"distributed_foreground_insert": 1}
 
 
 @dataclass(frozen=True, slots=True)
 class DdlOptions:
-    """The deployment choices DDL depends on, validated before they are rendered."""
+    """The deployment choices DDL depends on, validated before they are rendered.
+
+    ``cluster`` names the cluster the DDL runs ``ON``, ``replicated`` makes the local
+    tables Replicated* (which needs a cluster: every replica gets the statement).
+    """
 
     retention_days: int = 30
     cluster: str | None = None
+    replicated: bool = False
 
     def __post_init__(self) -> None:
         if not 0 <= self.retention_days <= 36_500:
             raise InvalidInput(f"retention must be 0..36500 days, not {self.retention_days}")
         if self.cluster is not None and not _CLUSTER_NAME.match(self.cluster):
             raise InvalidInput(f"invalid cluster name {self.cluster!r}")
+        if self.replicated and self.cluster is None:
+            raise InvalidInput("replicated tables need a cluster (--cluster NAME)")
 
     def placeholders(self) -> dict[str, str]:
         """The text each ``${NAME}`` placeholder renders to."""
-        replicated = self.cluster is not None
+        replicated = self.replicated
         return {
-            "ON_CLUSTER": f"ON CLUSTER `{self.cluster}`" if replicated else "",
+            "ON_CLUSTER": on_cluster_clause(self.cluster),
             "MERGE_TREE": _engine("MergeTree", replicated),
             "REPLACING_MERGE_TREE": _engine("ReplacingMergeTree", replicated),
             "AGGREGATING_MERGE_TREE": _engine("AggregatingMergeTree", replicated),
@@ -115,17 +126,37 @@ def load_migrations() -> list[Migration]:
     return migrations
 
 
+def planned_migrations(
+    database: str, options: DdlOptions
+) -> tuple[list[Statement], list[tuple[Migration, list[Statement]]]]:
+    """The migrations table's statements, then each migration's, placed for ``options``."""
+    layout = Layout(database, options.cluster)
+    table = string.Template(_CREATE_MIGRATIONS_TABLE).substitute(options.placeholders())
+    bookkeeping = layout.place([table.strip()], "sloscope_schema_migrations")
+    planned = [
+        (migration, layout.place(migration.statements(options), migration.name))
+        for migration in load_migrations()
+    ]
+    return bookkeeping, planned
+
+
 def apply_migrations(store: Store, options: DdlOptions) -> list[int]:
     """Apply the migrations the store has not seen; returns the versions applied."""
-    store.command(_CREATE_MIGRATIONS_TABLE)
+    bookkeeping, planned = planned_migrations(store.database, options)
+    for statement in bookkeeping:
+        store.command(statement.sql, {"db": statement.database})
     applied = {row[0] for row in store.query(_APPLIED_VERSIONS)}
     done = []
-    for migration in load_migrations():
+    for migration, statements in planned:
         if migration.version in applied:
             continue
-        for statement in migration.statements(options):
-            store.command(statement)
-        store.command(_RECORD_VERSION, {"version": migration.version, "name": migration.name})
+        for statement in statements:
+            store.command(statement.sql, {"db": statement.database})
+        store.command(
+            _RECORD_VERSION,
+            {"version": migration.version, "name": migration.name},
+            settings=_RECORD_SETTINGS if options.cluster else None,
+        )
         logger.info(
             "migration applied", extra={"version": migration.version, "migration": migration.name}
         )
@@ -138,17 +169,20 @@ def apply_retention(store: Store, options: DdlOptions) -> None:
     columns = dict.fromkeys(RETAINED_TABLES, "TimeUnix")
     columns[SERIES_STATE_TABLE] = "LastSeen"
     wanted = f"toIntervalDay({options.retention_days})"
-    rows = store.query(_TABLE_ENGINE, {"tables": list(columns)})
+    # On a cluster the rows, and their TTL, are in the local tables.
+    storage = Layout(store.database, options.cluster).storage_database
+    alter = _ALTER + on_cluster_clause(options.cluster)
+    rows = store.query(_TABLE_ENGINE, {"db": storage, "tables": list(columns)})
     for table, engine_full in rows:
         has_ttl = " TTL " in engine_full
         if options.retention_days == 0:
             if has_ttl:
-                store.command(_REMOVE_TTL, {"table": table})
+                store.command(alter + " REMOVE TTL", {"db": storage, "table": table})
             continue
         if wanted not in engine_full:
             store.command(
-                _MODIFY + _ttl(columns[table], options.retention_days),
-                {"table": table},
+                alter + " MODIFY " + _ttl(columns[table], options.retention_days),
+                {"db": storage, "table": table},
                 settings={"materialize_ttl_after_modify": 0},
             )
             logger.info("retention changed", extra={"table": table, "days": options.retention_days})

@@ -28,6 +28,7 @@ import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError, OperationalError
 
+from processor._connection import ServerOptions
 from processor._types import MetricType
 from processor.errors import InvalidDsn, QueryFailed, StoreLocked, StoreUnavailable
 
@@ -70,27 +71,37 @@ def default_dsn() -> str:
 class StoreOptions:
     """Where the store is and how its tables are made.
 
-    ``cluster`` renders the DDL with ``ON CLUSTER`` and replicated engines; ``database``
-    is ignored for server DSNs that name their own database.
+    ``cluster`` renders the DDL for a cluster (``ON CLUSTER``, local tables behind
+    Distributed ones), ``replicated`` with replicated engines; ``database`` is ignored
+    for server DSNs that name their own database; ``server`` says how to reach a server.
     """
 
     dsn: str = field(default_factory=default_dsn)
     database: str = DEFAULT_DATABASE
     retention_days: int = 30
     cluster: str | None = None
+    replicated: bool = False
+    server: ServerOptions = field(default_factory=ServerOptions)
 
 
 @dataclass(frozen=True, slots=True)
 class Location:
-    """A parsed DSN."""
+    """A parsed DSN, with the options that reach a server (``dsn`` may hold a password:
+    show ``redacted()``)."""
 
     embedded: bool
     data_dir: Path | None
-    dsn: str
+    dsn: str = field(repr=False)
     database: str
+    server: ServerOptions = field(default_factory=ServerOptions)
+
+    def redacted(self) -> str:
+        return _redact(self.dsn)
 
 
-def parse_dsn(dsn: str, database: str = DEFAULT_DATABASE) -> Location:
+def parse_dsn(
+    dsn: str, database: str = DEFAULT_DATABASE, server: ServerOptions | None = None
+) -> Location:
     """Parse and check a store DSN; relative embedded paths become absolute."""
     parts = urllib.parse.urlsplit(dsn)
     if parts.scheme == "chdb":
@@ -103,7 +114,8 @@ def parse_dsn(dsn: str, database: str = DEFAULT_DATABASE) -> Location:
         if not parts.hostname:
             raise InvalidDsn(f"server DSN needs a host: {_redact(dsn)}")
         named = parts.path.strip("/")
-        return Location(False, None, dsn, _checked(named or database))
+        options = (server or ServerOptions()).with_dsn(dsn)
+        return Location(False, None, dsn, _checked(named or database), options)
     raise InvalidDsn(f"unsupported store DSN scheme {parts.scheme!r} (use chdb:// or http(s)://)")
 
 
@@ -281,9 +293,15 @@ class Store:
 def open_store(options: StoreOptions, *, migrate: bool = True) -> Store:
     """Open the store at ``options.dsn``: create the database and apply migrations."""
     # _migrations needs Store; importing it here keeps the two modules out of a cycle.
+    from processor._cluster import Layout  # noqa: PLC0415
     from processor._migrations import DdlOptions, apply_migrations, apply_retention  # noqa: PLC0415
 
-    location = parse_dsn(options.dsn, options.database)
+    ddl = DdlOptions(
+        retention_days=options.retention_days,
+        cluster=options.cluster,
+        replicated=options.replicated,
+    )
+    location = parse_dsn(options.dsn, options.database, options.server)
     if location.data_dir is not None:
         holder = data_dir_holder(location.data_dir)
         if holder is not None and holder != os.getpid():
@@ -293,16 +311,14 @@ def open_store(options: StoreOptions, *, migrate: bool = True) -> Store:
         location.data_dir.mkdir(parents=True, exist_ok=True)
     bootstrap = _client_for(location, None)
     try:
-        bootstrap.command(
-            "CREATE DATABASE IF NOT EXISTS {db:Identifier}", parameters={"db": location.database}
-        )
+        for statement in Layout(location.database, ddl.cluster).databases():
+            bootstrap.command(statement.sql, parameters={"db": statement.database})
     except ClickHouseError as exc:
         raise StoreUnavailable(f"cannot create database {location.database}: {exc}") from exc
     finally:
         bootstrap.close()
     store = Store(location, _client_for(location, location.database))
     if migrate:
-        ddl = DdlOptions(retention_days=options.retention_days, cluster=options.cluster)
         apply_migrations(store, ddl)
         apply_retention(store, ddl)
     return store
@@ -325,8 +341,7 @@ def _client_for(location: Location, database: str | None) -> Client:
     try:
         if location.embedded:
             return clickhouse_connect.get_client(dsn=location.dsn, database=database or "")
-        return clickhouse_connect.get_client(
-            dsn=location.dsn, database=database or "default", autogenerate_session_id=False
-        )
+        arguments = location.server.client_arguments(location.dsn, database or "default")
+        return clickhouse_connect.get_client(**arguments)
     except ClickHouseError as exc:
         raise StoreUnavailable(f"cannot open store {_redact(location.dsn)}: {exc}") from exc

@@ -81,9 +81,13 @@ class QueryLimits:
 
         ``limit`` (one row over ``max_result_rows``) is what makes ClickHouse check the
         result limits on a query without ``FROM`` at all: without it
-        ``SELECT arrayJoin(range(10000000))`` or ``SELECT repeat(...)`` pass both."""
+        ``SELECT arrayJoin(range(10000000))`` or ``SELECT repeat(...)`` pass both.
+
+        Times written as text, and functions of time without a zone, are read in UTC, as
+        results are: not in the zone of the machine or of the server."""
         return {
             **QUERY_SETTINGS,
+            "session_timezone": "UTC",
             "max_result_rows": self.max_rows,
             "max_result_bytes": self.max_result_bytes,
             "limit": self.max_rows + 1,

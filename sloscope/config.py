@@ -11,16 +11,19 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
 
+from processor import ServerOptions
 from processor.store import DEFAULT_DATA_DIR, DEFAULT_DATABASE, StoreOptions
 
 CONFIG_ENV = "SLOSCOPE_CONFIG"
 MIN_TOKEN_LENGTH = 16
+# What `serve` runs: the OTLP receiver (ingest), the API, dashboard and loops (engine), or both.
+Role = Literal["ingest", "engine", "all"]
 
 
 class _Section(BaseModel):
@@ -28,13 +31,26 @@ class _Section(BaseModel):
 
 
 class StoreSettings(_Section):
-    """Where the data lives: ``dsn`` wins over ``data_dir`` when both are set."""
+    """Where the data lives: ``dsn`` wins over ``data_dir`` when both are set.
+
+    For a server DSN, the connection settings below win over what the DSN carries; the
+    password comes from the environment (``SLOSCOPE_STORE__PASSWORD``) or the config file.
+    """
 
     dsn: str | None = None
     data_dir: Path = Path(DEFAULT_DATA_DIR)
     database: str = DEFAULT_DATABASE
     retention_days: int = Field(default=30, ge=0, le=36_500)
     cluster: str | None = None
+    replicated: bool = False
+    user: str | None = None
+    password: SecretStr | None = None
+    secure: bool | None = None
+    ca_file: Path | None = None
+    verify: bool | None = None
+    connect_timeout_s: int | None = Field(default=None, ge=1, le=3_600)
+    send_receive_timeout_s: int | None = Field(default=None, ge=1, le=86_400)
+    compression: Literal["lz4", "zstd", "gzip", "none"] | None = None
 
     def resolved_dsn(self) -> str:
         return self.dsn or f"chdb://{self.data_dir.expanduser().resolve()}"
@@ -45,6 +61,17 @@ class StoreSettings(_Section):
             database=self.database,
             retention_days=self.retention_days,
             cluster=self.cluster,
+            replicated=self.replicated,
+            server=ServerOptions(
+                user=self.user,
+                password=self.password.get_secret_value() if self.password else None,
+                secure=self.secure,
+                ca_file=self.ca_file,
+                verify=self.verify,
+                connect_timeout_s=self.connect_timeout_s,
+                send_receive_timeout_s=self.send_receive_timeout_s,
+                compression=self.compression,
+            ),
         )
 
 
@@ -124,6 +151,7 @@ class Settings(BaseSettings):
     api: ApiSettings = ApiSettings()
     slo: SloSettings = SloSettings()
     log_level: str = "info"
+    role: Role = "all"
 
     @field_validator("log_level")
     @classmethod

@@ -3,10 +3,11 @@
 Start-up refuses an API bound beyond loopback without a token, makes everything the
 process writes private to its user (umask 077: the data directory 0700, its files 0600,
 and an older, wider data directory narrowed), opens the store (creating and migrating
-it), starts the receiver (its spool inside the data directory, or in a private temporary
-directory for a server DSN) and the API, and leaves the API's address in the data
-directory for other ``sloscope`` commands. SIGTERM or Ctrl-C stops listening, answers
-the requests in flight and writes everything already accepted before the process exits.
+it), starts what the role runs (``ROLE_PARTS``: the receiver, its spool inside the data
+directory or in a private temporary directory for a server DSN; the API; or both), and
+leaves the API's address in the data directory for other ``sloscope`` commands. SIGTERM
+or Ctrl-C stops listening, answers the requests in flight and writes everything already
+accepted before the process exits.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ import shutil
 import signal
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import uvicorn
 
@@ -30,10 +32,27 @@ from processor.store import Store, parse_dsn
 from sloscope._local_server import ServerAddress, remove_serve_file, write_serve_file
 from sloscope.api import ApiContext, create_app
 from sloscope.api._access import is_loopback
-from sloscope.config import ApiSettings, ProcessorSettings, Settings
+from sloscope.config import ApiSettings, ProcessorSettings, Role, Settings
 from sloscope.errors import UsageError
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RoleParts:
+    """What a role runs: ``ingest``, the OTLP receiver writing to the store; ``engine``,
+    the API and dashboard (and the SLO and alert loops). Without the engine, the HTTP
+    port answers ``/healthz`` only."""
+
+    ingest: bool
+    engine: bool
+
+
+ROLE_PARTS: Final[Mapping[Role, RoleParts]] = {
+    "ingest": RoleParts(ingest=True, engine=False),
+    "engine": RoleParts(ingest=False, engine=True),
+    "all": RoleParts(ingest=True, engine=True),
+}
 
 
 def receiver_options(settings: ProcessorSettings) -> ReceiverOptions:
@@ -100,40 +119,46 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
 
 async def _serve(settings: Settings, stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
+    parts = ROLE_PARTS[settings.role]
     data_dir = parse_dsn(settings.store.resolved_dsn(), settings.store.database).data_dir
     if data_dir is not None:
         make_private(data_dir)
     store = await loop.run_in_executor(None, open_store, settings.store.options())
     with _spool(data_dir) as spool:
-        receiver = Receiver(store.reopen(), receiver_options(settings.processor), spool)
-        await receiver.start()
+        receiver = None
+        if parts.ingest:
+            receiver = Receiver(store.reopen(), receiver_options(settings.processor), spool)
+            await receiver.start()
         context = await loop.run_in_executor(None, _api_context, settings, store, receiver)
-        api = _ApiServer(_api_config(settings, context))
+        api = _ApiServer(_api_config(settings, context, engine=parts.engine))
         api_task = loop.create_task(api.serve(), name="sloscope-api")
         await _wait_started(api, api_task)
         address = ServerAddress(
             os.getpid(),
             f"http://{_client_host(settings.api.host)}:{_bound_port(api)}",
-            f"{_client_host(settings.processor.otlp_host)}:{receiver.port}",
+            f"{_client_host(settings.processor.otlp_host)}:{receiver.port}" if receiver else "",
         )
-        if data_dir is not None:
+        # Other commands reach a held data directory through the API: only with the engine.
+        if data_dir is not None and parts.engine:
             write_serve_file(data_dir, address)
         logger.info(
             "sloscope serving",
             extra={
+                "role": settings.role,
                 "api": address.api_url,
                 "otlp": address.otlp_endpoint,
-                "store": store.location.dsn,
+                "store": store.location.redacted(),
             },
         )
         try:
             await stop.wait()
         finally:
             logger.info("sloscope stopping")
-            await receiver.shutdown()
+            if receiver is not None:
+                await receiver.shutdown()
             api.should_exit = True
             await api_task
-            if data_dir is not None:
+            if data_dir is not None and parts.engine:
                 remove_serve_file(data_dir)
             context.close()
             store.close()
@@ -168,18 +193,16 @@ def _spool(data_dir: Path | None) -> Iterator[Path]:
     yield spool_dir
 
 
-def _api_context(settings: Settings, store: Store, receiver: Receiver) -> ApiContext:
+def _api_context(settings: Settings, store: Store, receiver: Receiver | None) -> ApiContext:
+    checks = {"otlp": lambda: _receiver_health(receiver)} if receiver is not None else {}
     return ApiContext.open(
-        store,
-        settings.api,
-        slos_dir=settings.slo.slos_dir,
-        health_checks={"otlp": lambda: _receiver_health(receiver)},
+        store, settings.api, slos_dir=settings.slo.slos_dir, health_checks=checks
     )
 
 
-def _api_config(settings: Settings, context: ApiContext) -> uvicorn.Config:
+def _api_config(settings: Settings, context: ApiContext, *, engine: bool) -> uvicorn.Config:
     return uvicorn.Config(
-        create_app(context),
+        create_app(context, engine=engine),
         host=settings.api.host,
         port=settings.api.port,
         log_config=None,

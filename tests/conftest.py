@@ -1,5 +1,7 @@
 """Fixtures that hand out real parts: an embedded ClickHouse per test process, a fresh
-database per test, and an environment free of SLOSCOPE_* and OTEL_* variables."""
+database per test, a ClickHouse server (the chDB stand-in, and a real one when
+SLOSCOPE_TEST_CLICKHOUSE_URL names it), and an environment free of SLOSCOPE_* and OTEL_*
+variables."""
 
 from __future__ import annotations
 
@@ -11,6 +13,13 @@ from pathlib import Path
 import pytest
 
 from processor.store import Store, StoreOptions, open_store
+from tests.support.clickhouse import (
+    NO_REAL_SERVER,
+    REAL_SERVER_ENV,
+    ClickHouseServer,
+    fresh_database,
+    running_standin,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -39,4 +48,48 @@ def store(store_options: StoreOptions) -> Iterator[Store]:
         yield opened
     finally:
         opened.command("DROP DATABASE IF EXISTS {db:Identifier}")
+        opened.close()
+
+
+@pytest.fixture(scope="session")
+def clickhouse_standin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClickHouseServer]:
+    """The chDB stand-in for a ClickHouse server, one process for the whole run."""
+    with running_standin(tmp_path_factory.mktemp("clickhouse-standin")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def real_clickhouse() -> ClickHouseServer | None:
+    """The real server of SLOSCOPE_TEST_CLICKHOUSE_URL (read before clean_environ runs)."""
+    url = os.environ.get(REAL_SERVER_ENV)
+    return ClickHouseServer.from_url(url) if url else None
+
+
+@pytest.fixture(params=["stand-in", "server"])
+def clickhouse(
+    request: pytest.FixtureRequest, real_clickhouse: ClickHouseServer | None
+) -> ClickHouseServer:
+    """A ClickHouse server: the stand-in, and a real one when configured (else skipped)."""
+    if request.param == "server":
+        if real_clickhouse is None:
+            pytest.skip(NO_REAL_SERVER)
+        return real_clickhouse
+    standin: ClickHouseServer = request.getfixturevalue("clickhouse_standin")
+    return standin
+
+
+@pytest.fixture
+def server_dsn(clickhouse: ClickHouseServer) -> Iterator[str]:
+    """``http://user:pass@127.0.0.1:P/t_...``: a fresh database on the server, dropped after."""
+    with fresh_database(clickhouse) as database:
+        yield clickhouse.dsn(database)
+
+
+@pytest.fixture
+def server_store(server_dsn: str) -> Iterator[Store]:
+    """A fresh, migrated database on the server."""
+    opened = open_store(StoreOptions(dsn=server_dsn))
+    try:
+        yield opened
+    finally:
         opened.close()

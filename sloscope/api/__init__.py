@@ -35,8 +35,9 @@ KIB = 1024
 SLO_FILE_ROUTES = ("/api/slos/status", "/api/reports/sla")
 
 
-def create_app(context: ApiContext) -> FastAPI:
-    """The ASGI app for ``context``."""
+def create_app(context: ApiContext, *, engine: bool = True) -> FastAPI:
+    """The ASGI app for ``context``; without the ``engine`` (``serve --role ingest``),
+    ``/healthz`` only."""
     settings = context.settings
     app = FastAPI(
         title="sloscope",
@@ -47,7 +48,7 @@ def create_app(context: ApiContext) -> FastAPI:
     )
     app.state.context = context
     install_error_handlers(app)
-    for module in (_health, _query, _slos, _reports):
+    for module in (_health, _query, _slos, _reports) if engine else (_health,):
         app.include_router(module.router)
     # add_middleware wraps what is already there: the last added runs first.
     slo_files = dict.fromkeys(SLO_FILE_ROUTES, settings.max_slo_files_kib * KIB)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -57,6 +57,12 @@ def serve(
     log_level: Annotated[
         str | None, typer.Option(help="debug, info, warning or error [info].")
     ] = None,
+    role: Annotated[
+        Literal["ingest", "engine", "all"] | None,
+        typer.Option(
+            help="ingest: OTLP in, to the store; engine: API, dashboard, SLOs; all [all]."
+        ),
+    ] = None,
 ) -> None:
     """Run the main job: receive OTLP metrics, store them, serve the API and dashboard.
 
@@ -78,6 +84,7 @@ def serve(
         "store": {"data_dir": data_dir, "dsn": dsn, "retention_days": retention_days},
         "slo": {"slos_dir": slos},
         "log_level": log_level,
+        "role": role,
     }
     with user_errors(ctx):
         settings = load_settings(ctx, flags)

@@ -28,7 +28,7 @@ def test_single_node_ddl_uses_plain_engines_and_the_retention() -> None:
 
 def test_cluster_ddl_comes_from_the_same_source() -> None:
     single = _rendered(DdlOptions())
-    cluster = _rendered(DdlOptions(cluster="metrics"))
+    cluster = _rendered(DdlOptions(cluster="metrics", replicated=True))
     assert cluster.count("ON CLUSTER `metrics`") == single.count("CREATE TABLE") + single.count(
         "CREATE MATERIALIZED VIEW"
     ) + single.count("CREATE FUNCTION") + single.count("CREATE VIEW")
@@ -53,8 +53,13 @@ def test_rendered_single_node_ddl_is_pinned() -> None:
 
 @pytest.mark.parametrize(
     "options",
-    [{"retention_days": -1}, {"retention_days": 40_000}, {"cluster": "bad name; DROP"}],
-    ids=["negative-retention", "huge-retention", "hostile-cluster"],
+    [
+        {"retention_days": -1},
+        {"retention_days": 40_000},
+        {"cluster": "bad name; DROP"},
+        {"replicated": True},
+    ],
+    ids=["negative-retention", "huge-retention", "hostile-cluster", "replicated-without-cluster"],
 )
 def test_ddl_options_are_validated(options: dict[str, object]) -> None:
     with pytest.raises(InvalidInput):
@@ -94,4 +99,8 @@ def test_retention_follows_the_setting(store_options: StoreOptions) -> None:
     removed.close()
 
 
-PINNED_DIGESTS = {2: "326765da6ceefd85208877203a8af13732067575f26f42e217205a7a04279cd9"}
+PINNED_DIGESTS = {
+    1: "62f2580e31647d5f2772403685e3a115c8ae44e13144713c649b7bf901473a0c",
+    2: "326765da6ceefd85208877203a8af13732067575f26f42e217205a7a04279cd9",
+    3: "2217951db856f0901877e50495a8eace33b1ac3e2bc68c66d5e5cc7f57038c21",
+}

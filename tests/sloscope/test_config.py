@@ -80,3 +80,25 @@ def test_a_short_api_token_is_refused_without_being_echoed(
     token = Settings.load().api.token
     assert token is not None
     assert token.get_secret_value() == "a-long-enough-secret"
+
+
+def test_server_settings_reach_the_store_and_the_password_stays_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SLOSCOPE_STORE__DSN", "https://clickhouse.internal:8443/metrics")
+    monkeypatch.setenv("SLOSCOPE_STORE__USER", "sloscope")
+    monkeypatch.setenv("SLOSCOPE_STORE__PASSWORD", "hunter2")
+    monkeypatch.setenv("SLOSCOPE_STORE__CA_FILE", "/etc/ssl/ca.pem")
+    monkeypatch.setenv("SLOSCOPE_STORE__SEND_RECEIVE_TIMEOUT_S", "30")
+    monkeypatch.setenv("SLOSCOPE_STORE__COMPRESSION", "zstd")
+    settings = Settings.load()
+    server = settings.store.options().server
+    assert (server.user, server.password, server.compression) == ("sloscope", "hunter2", "zstd")
+    assert (str(server.ca_file), server.send_receive_timeout_s) == ("/etc/ssl/ca.pem", 30)
+    for shown in (repr(settings), settings.model_dump_json(), repr(settings.store.options())):
+        assert "hunter2" not in shown
+
+
+def test_an_unknown_compression_is_refused() -> None:
+    with pytest.raises(pydantic.ValidationError, match="compression"):
+        Settings.load({"store": {"compression": "snappy"}})

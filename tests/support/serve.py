@@ -28,6 +28,9 @@ class ServeProcess:
     env: dict[str, str] = field(default_factory=dict)
     log_file: Path | None = None
     """Where serve's stderr (its JSON log lines) goes; the test's own stderr if None."""
+    # More flags (--role, --dsn ...); without the engine or with a server DSN, serve
+    # leaves no address file, and start() waits for /healthz instead.
+    args: list[str] = field(default_factory=list)
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -50,17 +53,27 @@ class ServeProcess:
                     "--otlp", self.otlp_endpoint,
                     "--api", f"127.0.0.1:{self.api_port}",
                     "--log-level", "warning",
+                    *self.args,
                 ],
                 env={**os.environ, **self.env},
                 stderr=log,
             )  # fmt: skip
         deadline = time.monotonic() + timeout_s
-        while not serve_file.exists():
+        while not self._ready(serve_file):
             if self.process.poll() is not None:
                 raise RuntimeError(f"sloscope serve exited with {self.process.returncode}")
             if time.monotonic() > deadline:
                 raise RuntimeError("sloscope serve did not start")
             time.sleep(0.05)
+
+    def _ready(self, serve_file: Path) -> bool:
+        if "ingest" not in self.args and "--dsn" not in self.args:
+            return serve_file.exists()
+        try:
+            with urllib.request.urlopen(self.api_url + "/healthz", timeout=5) as response:
+                return bool(response.status == 200)
+        except OSError:
+            return False
 
     def kill(self) -> None:
         """SIGKILL: no flush, no goodbye."""

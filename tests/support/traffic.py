@@ -263,23 +263,35 @@ def insert_gauges(store: Store, points: Iterable[GaugePoint]) -> None:
 def insert_updown_sums(store: Store, points: Iterable[GaugePoint], start: datetime) -> None:
     """Cumulative non-monotonic sums (up-down counters): each value is a level."""
     rows = list(points)
+    store.insert_arrow(SUM_TABLE, _sum_table(rows, [_seconds(start)] * len(rows), 2, False))
+
+
+def insert_delta_sums(store: Store, points: Iterable[GaugePoint]) -> None:
+    """Delta monotonic sums (counters): each value is what the minute before it added."""
+    rows = list(points)
+    starts = [_seconds(point.time) - 60 for point in rows]
+    store.insert_arrow(SUM_TABLE, _sum_table(rows, starts, 1, True))
+
+
+def _sum_table(
+    rows: Sequence[GaugePoint], starts: Sequence[int], temporality: int, monotonic: bool
+) -> pa.Table:
     times = [_seconds(point.time) for point in rows]
-    table = pa.table(
+    return pa.table(
         {
             "ResourceAttributes": pa.array([[("service.name", p.service)] for p in rows], _MAP),
             "ServiceName": [p.service for p in rows],
             "MetricName": [p.metric for p in rows],
             "Attributes": pa.array([sorted(p.attributes.items()) for p in rows], _MAP),
-            "StartTimeUnix": pa.array([_seconds(start)] * len(rows), pa.uint32()),
+            "StartTimeUnix": pa.array(starts, pa.uint32()),
             "TimeUnix": pa.array(times, pa.uint32()),
             "Value": pa.array([p.value for p in rows], pa.float64()),
             "Flags": pa.array([0 for _ in rows], pa.uint32()),
-            "AggregationTemporality": pa.array([2 for _ in rows], pa.int32()),
-            "IsMonotonic": [False for _ in rows],
+            "AggregationTemporality": pa.array([temporality for _ in rows], pa.int32()),
+            "IsMonotonic": [monotonic for _ in rows],
             "TimeUnixNano": pa.array([t * 1_000_000_000 for t in times], pa.uint64()),
         }
     )
-    store.insert_arrow(SUM_TABLE, table)
 
 
 @dataclass(frozen=True, slots=True)
