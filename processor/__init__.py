@@ -1,22 +1,28 @@
 """The OTLP metrics receiver and everything that writes to the store."""
 
 from processor._batcher import BatchOptions
+from processor._migrations import change_retention
 from processor._pipeline import Limits
 from processor._receiver import Receiver, ReceiverOptions, TlsFiles
+from processor._retention import Expiring, Retention, expiring_rows, retention_in_force
 from processor.errors import (
     InvalidDsn,
     InvalidInput,
     Overloaded,
     ProcessorError,
     QueryFailed,
+    SchemaMismatch,
     StoreLocked,
+    StoreNotMigrated,
     StoreUnavailable,
     Unavailable,
+    UnsupportedSchema,
 )
 from processor.store import Queryable, Store, StoreOptions, open_store, parse_dsn
 
 __all__ = [
     "BatchOptions",
+    "Expiring",
     "InvalidDsn",
     "InvalidInput",
     "Limits",
@@ -26,12 +32,19 @@ __all__ = [
     "Queryable",
     "Receiver",
     "ReceiverOptions",
+    "Retention",
+    "SchemaMismatch",
     "Store",
     "StoreLocked",
+    "StoreNotMigrated",
     "StoreOptions",
     "StoreUnavailable",
     "TlsFiles",
     "Unavailable",
+    "UnsupportedSchema",
+    "change_retention",
+    "expiring_rows",
     "open_store",
     "parse_dsn",
+    "retention_in_force",
 ]

@@ -4,7 +4,11 @@ Migrations are ``processor/migrations/NNNN_<slug>.sql``: statements separated by
 semicolon at the end of a line, the database as the ``{db:Identifier}`` query
 parameter, and the parts a query parameter cannot fill as ``${NAME}`` placeholders
 rendered from ``DdlOptions``. A shipped migration never changes; the applied versions
-are recorded in ``sloscope_schema_migrations``.
+are recorded in ``sloscope_schema_migrations``. ``adopt_otel_metrics.sql`` (same form, no
+version) adopts metric tables someone else created, before the first migration.
+
+The retention in force (processor/_retention.py) renders the TTLs of new tables, and
+``apply_retention`` brings existing ones to it.
 """
 
 from __future__ import annotations
@@ -15,8 +19,16 @@ import string
 from dataclasses import dataclass
 from pathlib import Path
 
+from processor._foreign_tables import adopt_existing_tables
+from processor._retention import (
+    RETAINED_TABLES,
+    Retention,
+    existing_tables,
+    record_retention,
+    recorded_retention,
+)
 from processor.errors import InvalidInput
-from processor.store import RETAINED_TABLES, SERIES_STATE_TABLE, Store
+from processor.store import MIGRATIONS_TABLE, Store
 
 logger = logging.getLogger(__name__)
 
@@ -35,16 +47,15 @@ ENGINE = MergeTree
 ORDER BY Version
 """
 _APPLIED_VERSIONS = "SELECT Version FROM {db:Identifier}.sloscope_schema_migrations"
+_TABLE_EXISTS = """
+SELECT count() FROM system.tables WHERE database = {db:String} AND name = {t:String}
+"""
 _RECORD_VERSION = """
 INSERT INTO {db:Identifier}.sloscope_schema_migrations (Version, Name)
 VALUES ({version:UInt32}, {name:String})
 """
-_TABLE_ENGINE = """
-SELECT name, engine_full FROM system.tables
-WHERE database = {db:String} AND name IN {tables:Array(String)}
-"""
-# Followed by the TTL clause rendered from DdlOptions (a validated integer, not a
-# parameter, so that system.tables shows it as written and a restart can compare it).
+# Followed by the TTL clause rendered from a validated integer (not a parameter, so that
+# system.tables shows it as written and a restart can compare it).
 _MODIFY = "ALTER TABLE {db:Identifier}.{table:Identifier} MODIFY "
 _REMOVE_TTL = "ALTER TABLE {db:Identifier}.{table:Identifier} REMOVE TTL"
 
@@ -54,6 +65,7 @@ class DdlOptions:
     """The deployment choices DDL depends on, validated before they are rendered."""
 
     retention_days: int = 30
+    rollup_retention_days: int = 400
     cluster: str | None = None
 
     def __post_init__(self) -> None:
@@ -72,6 +84,7 @@ class DdlOptions:
             "AGGREGATING_MERGE_TREE": _engine("AggregatingMergeTree", replicated),
             "SUMMING_MERGE_TREE": _engine("SummingMergeTree", replicated),
             "TTL": _ttl("TimeUnix", self.retention_days),
+            "ROLLUP_TTL": _ttl("TimeUnix", self.rollup_retention_days),
             "STATE_TTL": _ttl("LastSeen", self.retention_days),
         }
 
@@ -101,6 +114,12 @@ def _has_sql(chunk: str) -> bool:
     return any(line.strip() and not line.strip().startswith("--") for line in chunk.splitlines())
 
 
+def load_adoption() -> Migration:
+    """The statements that adopt metric tables someone else created (run before 0001)."""
+    name = "adopt_otel_metrics.sql"
+    return Migration(0, name, (Path(__file__).parent / "migrations" / name).read_text())
+
+
 def load_migrations() -> list[Migration]:
     """Every migration shipped with the package, in version order."""
     migrations = []
@@ -116,13 +135,19 @@ def load_migrations() -> list[Migration]:
 
 
 def apply_migrations(store: Store, options: DdlOptions) -> list[int]:
-    """Apply the migrations the store has not seen; returns the versions applied."""
+    """Apply the migrations the store has not seen; returns the versions applied.
+
+    Before the first one, metric tables someone else created are adopted (or refused):
+    migration 0001 creates only the tables that do not exist.
+    """
     store.command(_CREATE_MIGRATIONS_TABLE)
     applied = {row[0] for row in store.query(_APPLIED_VERSIONS)}
-    done = []
+    done: list[int] = []
     for migration in load_migrations():
         if migration.version in applied:
             continue
+        if not applied and not done:
+            adopt_existing_tables(store, load_adoption().statements(options))
         for statement in migration.statements(options):
             store.command(statement)
         store.command(_RECORD_VERSION, {"version": migration.version, "name": migration.name})
@@ -133,22 +158,41 @@ def apply_migrations(store: Store, options: DdlOptions) -> list[int]:
     return done
 
 
-def apply_retention(store: Store, options: DdlOptions) -> None:
-    """Bring every table's TTL to ``options.retention_days`` (0 removes it)."""
-    columns = dict.fromkeys(RETAINED_TABLES, "TimeUnix")
-    columns[SERIES_STATE_TABLE] = "LastSeen"
-    wanted = f"toIntervalDay({options.retention_days})"
-    rows = store.query(_TABLE_ENGINE, {"tables": list(columns)})
-    for table, engine_full in rows:
-        has_ttl = " TTL " in engine_full
-        if options.retention_days == 0:
-            if has_ttl:
-                store.command(_REMOVE_TTL, {"table": table})
+def pending_migrations(store: Store) -> list[str]:
+    """The migrations shipped that the store has not applied, by name (all of them for a
+    database without sloscope's schema). Reads only."""
+    shipped = load_migrations()
+    if not store.query(_TABLE_EXISTS, {"t": MIGRATIONS_TABLE})[0][0]:
+        return [migration.name for migration in shipped]
+    applied = {row[0] for row in store.query(_APPLIED_VERSIONS)}
+    return [migration.name for migration in shipped if migration.version not in applied]
+
+
+def apply_retention(store: Store, retention: Retention) -> None:
+    """Bring every table's TTL to ``retention`` (0 removes it). A table already there is
+    left alone, so a start with an unchanged retention alters nothing."""
+    found = existing_tables(store, [table.name for table in RETAINED_TABLES])
+    for table in RETAINED_TABLES:
+        if table.name not in found:
             continue
-        if wanted not in engine_full:
+        days = table.days(retention)
+        if days == 0:
+            if " TTL " in found[table.name]:
+                store.command(_REMOVE_TTL, {"table": table.name})
+                logger.info("retention changed", extra={"table": table.name, "days": 0})
+            continue
+        if f"toIntervalDay({days})" not in found[table.name]:
             store.command(
-                _MODIFY + _ttl(columns[table], options.retention_days),
-                {"table": table},
+                _MODIFY + _ttl(table.column, days),
+                {"table": table.name},
                 settings={"materialize_ttl_after_modify": 0},
             )
-            logger.info("retention changed", extra={"table": table, "days": options.retention_days})
+            logger.info("retention changed", extra={"table": table.name, "days": days})
+
+
+def change_retention(store: Store, retention: Retention, changed_by: str) -> None:
+    """Apply ``retention`` to every table and record it as the one in force (a new row
+    only when it differs from the recorded one)."""
+    apply_retention(store, retention)
+    if recorded_retention(store) != retention:
+        record_retention(store, retention, changed_by)

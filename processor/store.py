@@ -1,8 +1,10 @@
 """The store: a ClickHouse database, embedded (chDB) or on a server, behind one client API.
 
-``open_store`` parses a DSN, opens the client, creates the database and applies the
-migrations; the rest of sloscope only sees a ``Store``. Table names are constants here so
-that every part spells them the same way (DESIGN.md section 3).
+``open_store`` parses a DSN and opens the client. For ``sloscope serve`` it also creates
+the database, adopts tables others created, applies the migrations and brings the TTLs to
+the retention in force; a read command (``migrate=False``) changes nothing and refuses a
+store whose schema is not current. The rest of sloscope only sees a ``Store``. Table
+names are constants here so that every part spells them the same way (DESIGN.md section 3).
 
 DSNs:
 
@@ -28,8 +30,15 @@ import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError, OperationalError
 
+from processor._error_codes import is_store_trouble
 from processor._types import MetricType
-from processor.errors import InvalidDsn, QueryFailed, StoreLocked, StoreUnavailable
+from processor.errors import (
+    InvalidDsn,
+    QueryFailed,
+    StoreLocked,
+    StoreNotMigrated,
+    StoreUnavailable,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -47,16 +56,18 @@ SUM_TABLE: Final = METRIC_TABLES[MetricType.SUM]
 HISTOGRAM_TABLE: Final = METRIC_TABLES[MetricType.HISTOGRAM]
 EXPONENTIAL_HISTOGRAM_TABLE: Final = METRIC_TABLES[MetricType.EXPONENTIAL_HISTOGRAM]
 SUMMARY_TABLE: Final = METRIC_TABLES[MetricType.SUMMARY]
-# Rows that expire with the retention setting (a TTL on TimeUnix): the metric tables and
-# the SLO engine's minute rollups. The hourly rollups are kept.
-RETAINED_TABLES: Final = (
-    *METRIC_TABLES.values(),
-    "slo_histogram_1m",
-    "slo_exponential_histogram_1m",
+# The SLO engine's rollups, filled at ingest by views on the histogram tables: what SLOs
+# and SLA reports read, kept for the rollup retention (processor/_retention.py).
+ROLLUP_TABLES: Final = tuple(
+    f"slo_{metric_type.value}_{period}"
+    for metric_type in (MetricType.HISTOGRAM, MetricType.EXPONENTIAL_HISTOGRAM)
+    for period in ("1m", "1h", "1d")
 )
+ROLLED_UP_TYPES: Final = frozenset({MetricType.HISTOGRAM, MetricType.EXPONENTIAL_HISTOGRAM})
 SERIES_STATE_TABLE: Final = "sloscope_series_state"
 SERIES_COUNTS_TABLE: Final = "sloscope_series_counts"
 MIGRATIONS_TABLE: Final = "sloscope_schema_migrations"
+RETENTION_TABLE: Final = "sloscope_retention"
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 
@@ -71,12 +82,14 @@ class StoreOptions:
     """Where the store is and how its tables are made.
 
     ``cluster`` renders the DDL with ``ON CLUSTER`` and replicated engines; ``database``
-    is ignored for server DSNs that name their own database.
+    is ignored for server DSNs that name their own database. The retentions (days, 0
+    keeps forever) change the store's only when given: None keeps the one in force.
     """
 
     dsn: str = field(default_factory=default_dsn)
     database: str = DEFAULT_DATABASE
-    retention_days: int = 30
+    retention_days: int | None = None
+    rollup_retention_days: int | None = None
     cluster: str | None = None
 
 
@@ -273,9 +286,22 @@ class Store:
 
 
 def open_store(options: StoreOptions, *, migrate: bool = True) -> Store:
-    """Open the store at ``options.dsn``: create the database and apply migrations."""
-    # _migrations needs Store; importing it here keeps the two modules out of a cycle.
-    from processor._migrations import DdlOptions, apply_migrations, apply_retention  # noqa: PLC0415
+    """Open the store at ``options.dsn``.
+
+    With ``migrate`` (``sloscope serve``): create the database, adopt tables others
+    created, apply the migrations, and bring every TTL to the retention in force, which
+    ``options`` change only where they give a value. Without (every read command): no
+    CREATE, no migration, no ALTER; a store without the current schema raises
+    ``StoreNotMigrated``.
+    """
+    # _migrations and _retention need Store; importing them here keeps them out of a cycle.
+    from processor._migrations import (  # noqa: PLC0415
+        DdlOptions,
+        apply_migrations,
+        change_retention,
+        pending_migrations,
+    )
+    from processor._retention import retention_in_force  # noqa: PLC0415
 
     location = parse_dsn(options.dsn, options.database)
     if location.data_dir is not None:
@@ -284,29 +310,65 @@ def open_store(options: StoreOptions, *, migrate: bool = True) -> Store:
             raise StoreLocked(
                 f"data directory {location.data_dir} is held by another process (pid {holder})"
             )
+        if not migrate and not (location.data_dir / "metadata").is_dir():
+            raise StoreNotMigrated(
+                f"no store in {location.data_dir}: run `sloscope serve` once to create it"
+            )
         location.data_dir.mkdir(parents=True, exist_ok=True)
-    bootstrap = _client_for(location, None)
-    try:
-        bootstrap.command(
-            "CREATE DATABASE IF NOT EXISTS {db:Identifier}", parameters={"db": location.database}
-        )
-    except ClickHouseError as exc:
-        raise StoreUnavailable(f"cannot create database {location.database}: {exc}") from exc
-    finally:
-        bootstrap.close()
+    _prepare_database(location, create=migrate)
     store = Store(location, _client_for(location, location.database))
-    if migrate:
-        ddl = DdlOptions(retention_days=options.retention_days, cluster=options.cluster)
-        apply_migrations(store, ddl)
-        apply_retention(store, ddl)
+    if not migrate:
+        pending = pending_migrations(store)
+        if pending:
+            store.close()
+            raise StoreNotMigrated(
+                f"the store {location.database} needs migrations {', '.join(pending)}: "
+                "run `sloscope serve` once to migrate it"
+            )
+        return store
+    in_force = retention_in_force(store)
+    retention = in_force.changed(options.retention_days, options.rollup_retention_days)
+    ddl = DdlOptions(
+        retention_days=retention.raw_days,
+        rollup_retention_days=retention.rollup_days,
+        cluster=options.cluster,
+    )
+    apply_migrations(store, ddl)
+    change_retention(store, retention, changed_by="serve")
     return store
 
 
+def _prepare_database(location: Location, *, create: bool) -> None:
+    """Create the database (``create``), or check that it exists."""
+    bootstrap = _client_for(location, None)
+    try:
+        if create:
+            bootstrap.command(
+                "CREATE DATABASE IF NOT EXISTS {db:Identifier}",
+                parameters={"db": location.database},
+            )
+            return
+        found = bootstrap.query(
+            "SELECT count() FROM system.databases WHERE name = {db:String}",
+            parameters={"db": location.database},
+        ).result_rows[0][0]
+    except ClickHouseError as exc:
+        raise StoreUnavailable(f"cannot reach database {location.database}: {exc}") from exc
+    finally:
+        bootstrap.close()
+    if not found:
+        raise StoreNotMigrated(
+            f"the store has no database {location.database}: run `sloscope serve` once to create it"
+        )
+
+
 def _translated(exc: ClickHouseError) -> StoreUnavailable | QueryFailed:
-    """A connection failure is retryable; an error ClickHouse answered with is not."""
-    if isinstance(exc, OperationalError):
-        return StoreUnavailable(str(exc))
-    return QueryFailed(str(exc), getattr(exc, "code", None))
+    """The store's trouble (by ClickHouse error code, or a connection that failed before
+    an answer) is retryable; an error caused by the statement is not."""
+    code = getattr(exc, "code", None)
+    if isinstance(exc, OperationalError) or is_store_trouble(code):
+        return StoreUnavailable(str(exc), code)
+    return QueryFailed(str(exc), code)
 
 
 def _setting_name(name: str) -> str:

@@ -53,7 +53,7 @@ def query(
             answer = post_json(server.api_url, "/api/query", {"sql": sql, "parameters": parameters})
             columns, types, rows = answer["columns"], answer["types"], answer["rows"]
         else:
-            store = open_store(settings.store.options())
+            store = open_store(settings.store.options(), migrate=False)
             try:
                 limits = read_only_settings(
                     settings.api.query_max_rows, settings.api.query_timeout_s

@@ -124,7 +124,7 @@ def status_command(
             )
         else:
             slo_set = load(sources)
-            store = open_store(settings.store.options())
+            store = open_store(settings.store.options(), migrate=False)
             try:
                 report = status(store, slo_set, instant)
             finally:
