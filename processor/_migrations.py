@@ -137,35 +137,35 @@ def load_migrations() -> list[Migration]:
 def apply_migrations(store: Store, options: DdlOptions) -> list[int]:
     """Apply the migrations the store has not seen; returns the versions applied.
 
-    Before the first one, metric tables someone else created are adopted (or refused):
-    migration 0001 creates only the tables that do not exist.
+    Before the first one, metric tables someone else created are adopted, or refused
+    before anything is changed: migration 0001 creates only the tables that do not exist.
     """
+    applied = _applied_versions(store)
+    pending = [migration for migration in load_migrations() if migration.version not in applied]
+    if pending and not applied:
+        adopt_existing_tables(store, load_adoption().statements(options))
     store.command(_CREATE_MIGRATIONS_TABLE)
-    applied = {row[0] for row in store.query(_APPLIED_VERSIONS)}
-    done: list[int] = []
-    for migration in load_migrations():
-        if migration.version in applied:
-            continue
-        if not applied and not done:
-            adopt_existing_tables(store, load_adoption().statements(options))
+    for migration in pending:
         for statement in migration.statements(options):
             store.command(statement)
         store.command(_RECORD_VERSION, {"version": migration.version, "name": migration.name})
         logger.info(
             "migration applied", extra={"version": migration.version, "migration": migration.name}
         )
-        done.append(migration.version)
-    return done
+    return [migration.version for migration in pending]
 
 
 def pending_migrations(store: Store) -> list[str]:
     """The migrations shipped that the store has not applied, by name (all of them for a
     database without sloscope's schema). Reads only."""
-    shipped = load_migrations()
+    applied = _applied_versions(store)
+    return [migration.name for migration in load_migrations() if migration.version not in applied]
+
+
+def _applied_versions(store: Store) -> set[int]:
     if not store.query(_TABLE_EXISTS, {"t": MIGRATIONS_TABLE})[0][0]:
-        return [migration.name for migration in shipped]
-    applied = {row[0] for row in store.query(_APPLIED_VERSIONS)}
-    return [migration.name for migration in shipped if migration.version not in applied]
+        return set()
+    return {row[0] for row in store.query(_APPLIED_VERSIONS)}
 
 
 def apply_retention(store: Store, retention: Retention) -> None:
