@@ -20,6 +20,7 @@ import logging
 import re
 from collections.abc import Sequence
 
+from processor._retention import existing_tables
 from processor.errors import UnsupportedSchema
 from processor.store import METRIC_TABLES, Store
 
@@ -38,11 +39,11 @@ def adopt_existing_tables(store: Store, statements: Sequence[str]) -> list[str]:
     """Adopt the metric tables that exist with the rendered adoption ``statements``;
     the tables adopted, by name. Raises ``UnsupportedSchema`` before changing anything
     when one of them cannot be adopted."""
-    columns: dict[str, dict[str, str]] = {}
-    for table, name, type_name in store.query(
-        _CHECKED_COLUMNS, {"tables": list(METRIC_TABLES.values())}
-    ):
-        columns.setdefault(table, {})[name] = type_name
+    columns: dict[str, dict[str, str]] = {
+        table: {} for table in existing_tables(store, list(METRIC_TABLES.values()))
+    }
+    for table, name, type_name in store.query(_CHECKED_COLUMNS, {"tables": list(columns)}):
+        columns[table][name] = type_name
     for table in sorted(columns):
         _check(store.database, table, columns[table])
     for statement in statements:

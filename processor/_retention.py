@@ -31,7 +31,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from processor._types import MetricType
 from processor.errors import InvalidInput
@@ -68,8 +68,9 @@ WHERE database = {db:String} AND name IN {tables:Array(String)}
 _EXPIRING = """
 SELECT count(), uniqExact(toDate({column:Identifier}))
 FROM {db:Identifier}.{table:Identifier}
-WHERE {column:Identifier} < {cutoff:DateTime}
+WHERE {column:Identifier} < {cutoff:DateTime} AND {column:Identifier} >= {kept_from:DateTime}
 """
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TTL_DAYS = re.compile(r"\bTTL\b.*?toInterval(Day|Hour|Minute|Second)\((\d+)\)")
 _SECONDS_PER = {"Day": 86_400, "Hour": 3_600, "Minute": 60, "Second": 1}
 
@@ -227,7 +228,7 @@ def record_retention(store: Store, retention: Retention, changed_by: str) -> Non
 
 @dataclass(frozen=True, slots=True)
 class Expiring:
-    """What a new retention would delete from one table: rows and the days they cover."""
+    """What a change of retention deletes from one table: rows and the days they cover."""
 
     table: str
     days_kept: int
@@ -235,18 +236,25 @@ class Expiring:
     days: int
 
 
-def expiring_rows(store: Store, retention: Retention, now: datetime) -> list[Expiring]:
-    """Per table, the rows ``retention`` would delete at ``now`` (tables kept forever are
-    left out: they lose nothing)."""
+def expiring_rows(
+    store: Store, in_force: Retention, wanted: Retention, now: datetime
+) -> list[Expiring]:
+    """Per table whose retention ``wanted`` shortens, the rows it would delete at ``now``
+    that ``in_force`` keeps."""
     found = existing_tables(store, [table.name for table in RETAINED_TABLES])
     plan = []
     for table in RETAINED_TABLES:
-        days = table.days(retention)
-        if table.name not in found or days == 0:
+        days, kept = table.days(wanted), table.days(in_force)
+        if table.name not in found or _covers(days, kept):
             continue
-        cutoff = now - timedelta(days=days)
         rows, dates = store.query(
-            _EXPIRING, {"table": table.name, "column": table.column, "cutoff": cutoff}
+            _EXPIRING,
+            {
+                "table": table.name,
+                "column": table.column,
+                "cutoff": now - timedelta(days=days),
+                "kept_from": now - timedelta(days=kept) if kept else _EPOCH,
+            },
         )[0]
         plan.append(Expiring(table.name, days, rows, dates))
     return plan

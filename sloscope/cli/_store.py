@@ -71,7 +71,8 @@ def retention_command(
                 typer.echo(f"retention in force: {in_force.describe()}")
                 return
             wanted = in_force.changed(days, rollup_days)
-            typer.echo(render_plan(in_force, wanted, expiring_rows(store, wanted, _now())))
+            plan = expiring_rows(store, in_force, wanted, datetime.now(UTC))
+            typer.echo(render_plan(in_force, wanted, plan))
             if wanted == in_force:
                 return
             if not yes:
@@ -82,12 +83,8 @@ def retention_command(
             store.close()
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def render_plan(in_force: Retention, wanted: Retention, plan: list[Expiring]) -> str:
-    """The change and, per table, the rows it deletes and the days they cover."""
+    """The change and, per table it shortens, the rows it deletes and the days they cover."""
     lines = [f"in force: {in_force.describe()}", f"wanted:   {wanted.describe()}"]
     losing = [item for item in plan if item.rows]
     if not losing:

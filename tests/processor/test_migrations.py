@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 import pytest
@@ -90,9 +91,9 @@ def _kinds(ttls: dict[str, str]) -> tuple[set[str], set[str], str]:
 
 
 def test_retention_follows_the_values_given_and_only_those(store_options: StoreOptions) -> None:
-    def reopened(**retention: int) -> dict[str, str]:
+    def reopened(raw: int | None = None, rollup: int | None = None) -> dict[str, str]:
         opened = open_store(
-            StoreOptions(dsn=store_options.dsn, database=store_options.database, **retention)
+            dataclasses.replace(store_options, retention_days=raw, rollup_retention_days=rollup)
         )
         try:
             return _ttls(opened)
@@ -104,16 +105,16 @@ def test_retention_follows_the_values_given_and_only_those(store_options: StoreO
         {"TimeUnix + toIntervalDay(400)"},
         "LastSeen + toIntervalDay(400)",
     )
-    assert _kinds(reopened(retention_days=3)) == (
+    assert _kinds(reopened(3)) == (
         {"TimeUnix + toIntervalDay(3)"},
         {"TimeUnix + toIntervalDay(400)"},
         "LastSeen + toIntervalDay(400)",
     )
     # raw rows kept forever: the rollups must keep them too
-    assert _kinds(reopened(retention_days=0)) == ({"none"}, {"none"}, "none")
+    assert _kinds(reopened(0)) == ({"none"}, {"none"}, "none")
     # a start without a value keeps the one in force
     assert _kinds(reopened()) == ({"none"}, {"none"}, "none")
-    assert _kinds(reopened(retention_days=7, rollup_retention_days=90)) == (
+    assert _kinds(reopened(7, 90)) == (
         {"TimeUnix + toIntervalDay(7)"},
         {"TimeUnix + toIntervalDay(90)"},
         "LastSeen + toIntervalDay(90)",

@@ -17,7 +17,7 @@ from processor import Retention, StoreNotMigrated, change_retention, expiring_ro
 from processor._retention import AgeLimits, recorded_retention
 from processor._types import MetricType
 from processor.errors import InvalidInput
-from processor.store import Store, StoreOptions, open_store
+from processor.store import METRIC_TABLES, ROLLUP_TABLES, Store, StoreOptions, open_store
 from tests.support import otlp
 from tests.support.processor import running_processor
 
@@ -125,12 +125,20 @@ def test_a_change_says_what_it_deletes_per_table(store: Store) -> None:
             "VALUES ('aged', 'temperature', {t:DateTime}, {v:Float64})",
             {"t": now - timedelta(days=days_old), "v": value},
         )
-    plan = {item.table: item for item in expiring_rows(store, Retention(7, 400), now)}
+    plan = {item.table: item for item in expiring_rows(store, Retention(), Retention(7, 400), now)}
+    assert set(plan) == {f"otel_metrics_{t.value}" for t in MetricType}
     assert (plan["otel_metrics_gauge"].rows, plan["otel_metrics_gauge"].days) == (3, 2)
     assert plan["otel_metrics_gauge"].days_kept == 7
     assert plan["otel_metrics_sum"].rows == 0
-    assert plan["slo_histogram_1d"].days_kept == 400
-    assert "otel_metrics_gauge" not in {i.table for i in expiring_rows(store, Retention(0, 0), now)}
+    # longer, or forever, deletes nothing; shorter rollups say what they delete
+    assert expiring_rows(store, Retention(), Retention(0, 0), now) == []
+    assert expiring_rows(store, Retention(7, 400), Retention(), now) == []
+    both = expiring_rows(store, Retention(), Retention(7, 10), now)
+    assert {item.table: item.days_kept for item in both} == {
+        **dict.fromkeys(METRIC_TABLES.values(), 7),
+        **dict.fromkeys(ROLLUP_TABLES, 10),
+        "sloscope_series_state": 10,
+    }
     change_retention(store, Retention(7, 400), changed_by="test")
     assert "toIntervalDay(7)" in _engines(store)["otel_metrics_gauge"]
     assert recorded_retention(store) == Retention(7, 400)

@@ -25,6 +25,7 @@ class ServeProcess:
     otlp_port: int = field(default_factory=free_port)
     api_port: int = field(default_factory=free_port)
     env: dict[str, str] = field(default_factory=dict)
+    args: list[str] = field(default_factory=list)
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -45,6 +46,7 @@ class ServeProcess:
                 "--otlp", self.otlp_endpoint,
                 "--api", f"127.0.0.1:{self.api_port}",
                 "--log-level", "warning",
+                *self.args,
             ],
             env={**os.environ, **self.env},
         )  # fmt: skip
