@@ -12,19 +12,14 @@
 -- s_service, s_metric, s_start, s_end.
 WITH
     cumulative AS (
-        SELECT 'histogram' AS Source, ServiceName, MetricName, TimeUnix, count() AS Rows
-        FROM {db:Identifier}.otel_metrics_histogram
-        WHERE ('histogram', ServiceName, MetricName) IN {targets:Array(Tuple(String, String, String))}
+        -- both histogram tables at once (\\z ends the name: a dollar sign would open a
+        -- fragment placeholder); Source is the table name less 'otel_metrics_'
+        SELECT substring(_table, 14) AS Source, ServiceName, MetricName, TimeUnix, count() AS Rows
+        FROM merge({db:String}, '^otel_metrics_(exponential_)?histogram\\z')
+        WHERE (substring(_table, 14), ServiceName, MetricName) IN {targets:Array(Tuple(String, String, String))}
             AND TimeUnix > {read_from:DateTime} AND TimeUnix <= {read_to:DateTime}
             AND AggregationTemporality = 2
-        GROUP BY ServiceName, MetricName, TimeUnix
-        UNION ALL
-        SELECT 'exponential_histogram' AS Source, ServiceName, MetricName, TimeUnix, count() AS Rows
-        FROM {db:Identifier}.otel_metrics_exponential_histogram
-        WHERE ('exponential_histogram', ServiceName, MetricName) IN {targets:Array(Tuple(String, String, String))}
-            AND TimeUnix > {read_from:DateTime} AND TimeUnix <= {read_to:DateTime}
-            AND AggregationTemporality = 2
-        GROUP BY ServiceName, MetricName, TimeUnix
+        GROUP BY Source, ServiceName, MetricName, TimeUnix
     ),
     specs AS (
         SELECT slo, Source, ServiceName, MetricName, WindowStart, WindowEnd

@@ -9,7 +9,6 @@ table, and is applied only with ``--yes``. It opens the store itself, so it refu
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -23,7 +22,7 @@ from processor import (
     retention_in_force,
 )
 from sloscope._local_server import find_running_server
-from sloscope.cli._context import fail, load_settings, user_errors
+from sloscope.cli._context import DataDirOption, DsnOption, fail, load_settings, user_errors
 from sloscope.errors import UsageError
 
 store_app = typer.Typer(
@@ -49,10 +48,8 @@ def retention_command(
     yes: Annotated[
         bool, typer.Option("--yes", help="Apply the change (without: only say what it deletes).")
     ] = False,
-    data_dir: Annotated[
-        Path | None, typer.Option(help="Embedded store directory [./sloscope-data].")
-    ] = None,
-    dsn: Annotated[str | None, typer.Option(help="Store DSN (overrides --data-dir).")] = None,
+    data_dir: DataDirOption = None,
+    dsn: DsnOption = None,
 ) -> None:
     """Show the retention in force; with --days or --rollup-days, say what a change
     deletes, and apply it with --yes (exit 2 without)."""

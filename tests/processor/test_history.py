@@ -17,10 +17,7 @@ from tests.support.sla_traffic import MINUTE, Minute, export_requests, plan, run
 SLOS = """\
 service: shop
 slos:
-  - name: shop-availability
-    objective: 0.99
-    window: 30d
-    sli: {availability: {}}
+  - {name: shop-availability, objective: 0.99, window: 30d, sli: {availability: {}}}
 """
 # The SLA policy's defaults: a minute is down above 5 % failed requests, from 10 requests.
 THRESHOLD = 0.05
