@@ -23,21 +23,17 @@ from slo_engine._sql import sql
 
 def cumulative_parameters(found: Sequence[Context]) -> dict[str, Any]:
     """Parameters of ``cumulative_rows.sql`` for the request-based SLOs ``found``."""
-    windows = [context.evaluated.range for context in found]
-    columns: dict[str, list[Any]] = {
-        "s_source": [context.slo.sli.source.value for context in found],
-        "s_service": [context.slo.service for context in found],
-        "s_metric": [context.slo.sli.metric for context in found],
-        "s_start": [window.start for window in windows],
-        "s_end": [window.end for window in windows],
-    }
-    targets = zip(columns["s_source"], columns["s_service"], columns["s_metric"], strict=True)
-    return {
-        "targets": sorted(set(targets)),
-        "read_from": min(window.start for window in windows),
-        "read_to": max(window.end for window in windows),
-        **columns,
-    }
+    slos = [
+        (
+            context.slo.sli.source.value,
+            context.slo.service,
+            context.slo.sli.metric,
+            context.evaluated.range.start,
+            context.evaluated.range.end,
+        )
+        for context in found
+    ]
+    return {"slos": slos}
 
 
 def note_cumulative_rows(store: Queryable, found: Sequence[Context]) -> None:

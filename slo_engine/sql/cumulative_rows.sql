@@ -5,32 +5,29 @@
 -- ClickHouse exporter stores what it receives, often cumulative); a cumulative row holds
 -- a running total, not the requests of its interval, and is named in the SLO's notes.
 --
--- Returns one row per SLO with such rows: slo (1-based index into s_*), rows. A row
+-- Returns one row per SLO with such rows: slo (1-based index into slos), rows. A row
 -- belongs to a window (start, end] by its time, as the interval it ends.
 --
--- Parameters: db, targets (source, service, metric), read_from, read_to, s_source,
--- s_service, s_metric, s_start, s_end.
+-- Parameters: db, slos (per request-based SLO: source, service, metric, window start, end).
 WITH
+    specs AS (
+        SELECT slo, spec.1 AS Source, spec.2 AS ServiceName, spec.3 AS MetricName,
+            spec.4 AS WindowStart, spec.5 AS WindowEnd
+        FROM system.one
+        ARRAY JOIN
+            {slos:Array(Tuple(String, String, String, DateTime, DateTime))} AS spec,
+            arrayEnumerate({slos:Array(Tuple(String, String, String, DateTime, DateTime))}) AS slo
+    ),
     cumulative AS (
         -- both histogram tables at once (\\z ends the name: a dollar sign would open a
         -- fragment placeholder); Source is the table name less 'otel_metrics_'
         SELECT substring(_table, 14) AS Source, ServiceName, MetricName, TimeUnix, count() AS Rows
         FROM merge({db:String}, '^otel_metrics_(exponential_)?histogram\\z')
-        WHERE (substring(_table, 14), ServiceName, MetricName) IN {targets:Array(Tuple(String, String, String))}
-            AND TimeUnix > {read_from:DateTime} AND TimeUnix <= {read_to:DateTime}
+        WHERE (Source, ServiceName, MetricName) IN (SELECT Source, ServiceName, MetricName FROM specs)
+            AND TimeUnix > (SELECT min(WindowStart) FROM specs)
+            AND TimeUnix <= (SELECT max(WindowEnd) FROM specs)
             AND AggregationTemporality = 2
         GROUP BY Source, ServiceName, MetricName, TimeUnix
-    ),
-    specs AS (
-        SELECT slo, Source, ServiceName, MetricName, WindowStart, WindowEnd
-        FROM system.one
-        ARRAY JOIN
-            arrayEnumerate({s_source:Array(String)}) AS slo,
-            {s_source:Array(String)} AS Source,
-            {s_service:Array(String)} AS ServiceName,
-            {s_metric:Array(String)} AS MetricName,
-            {s_start:Array(DateTime)} AS WindowStart,
-            {s_end:Array(DateTime)} AS WindowEnd
     )
 SELECT slo, sum(Rows) AS rows
 FROM specs

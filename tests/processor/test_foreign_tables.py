@@ -118,12 +118,18 @@ def test_the_exporter_s_tables_are_adopted_ingested_and_evaluated(
         _exporter_writes(adopted, now_s - 300, _requests(5), 200, temporality=1)
         for minutes in (4, 3, 2):
             _exporter_writes(adopted, now_s - 60 * minutes, _requests(7), 200, temporality=2)
-        report = status(adopted, load({"s.yaml": SLOS}), datetime.fromtimestamp(now_s, UTC))
+        slo_set = load({"s.yaml": SLOS})
+        report = status(adopted, slo_set, datetime.fromtimestamp(now_s, UTC))
+        before = status(adopted, slo_set, datetime.fromtimestamp(now_s - 420, UTC))
     finally:
         adopted.close()
     (shop,) = report.slos
     assert (shop.good, shop.total) == (15, 17)
     assert "3 cumulative rows from other writers are not counted" in shop.notes
+    # a window that ends before the exporter's rows neither counts nor names them
+    (earlier,) = before.slos
+    assert (earlier.good, earlier.total) == (10, 12)
+    assert not [note for note in earlier.notes if "cumulative" in note]
 
 
 def test_the_exporter_s_older_generation_is_refused_before_anything_changes(
