@@ -8,7 +8,7 @@ are recorded in ``sloscope_schema_migrations``. ``adopt_otel_metrics.sql`` (same
 version) adopts metric tables someone else created, before the first migration.
 
 The retention in force (processor/_retention.py) renders the TTLs of new tables, and
-``apply_retention`` brings existing ones to it.
+``change_retention`` brings existing ones to it.
 """
 
 from __future__ import annotations
@@ -26,9 +26,10 @@ from processor._retention import (
     existing_tables,
     record_retention,
     recorded_retention,
+    retention_in_force,
 )
-from processor.errors import InvalidInput
-from processor.store import MIGRATIONS_TABLE, Store
+from processor.errors import InvalidInput, StoreNotMigrated
+from processor.store import MIGRATIONS_TABLE, Store, StoreOptions
 
 logger = logging.getLogger(__name__)
 
@@ -134,6 +135,32 @@ def load_migrations() -> list[Migration]:
     return migrations
 
 
+def update_schema(store: Store, options: StoreOptions) -> None:
+    """``sloscope serve``'s start: adopt tables others created, apply the migrations, and
+    bring every TTL to the retention in force, changed where ``options`` give a value."""
+    retention = retention_in_force(store).changed(
+        options.retention_days, options.rollup_retention_days
+    )
+    ddl = DdlOptions(
+        retention_days=retention.raw_days,
+        rollup_retention_days=retention.rollup_days,
+        cluster=options.cluster,
+    )
+    apply_migrations(store, ddl)
+    change_retention(store, retention, changed_by="serve")
+
+
+def check_schema(store: Store) -> None:
+    """A read command's check: raise ``StoreNotMigrated`` unless every migration shipped
+    is applied. Reads only."""
+    pending = _pending_migrations(store)
+    if pending:
+        raise StoreNotMigrated(
+            f"the store {store.database} needs migrations {', '.join(pending)}: "
+            "run `sloscope serve` once to migrate it"
+        )
+
+
 def apply_migrations(store: Store, options: DdlOptions) -> list[int]:
     """Apply the migrations the store has not seen; returns the versions applied.
 
@@ -155,7 +182,7 @@ def apply_migrations(store: Store, options: DdlOptions) -> list[int]:
     return [migration.version for migration in pending]
 
 
-def pending_migrations(store: Store) -> list[str]:
+def _pending_migrations(store: Store) -> list[str]:
     """The migrations shipped that the store has not applied, by name (all of them for a
     database without sloscope's schema). Reads only."""
     applied = _applied_versions(store)
@@ -168,7 +195,7 @@ def _applied_versions(store: Store) -> set[int]:
     return {row[0] for row in store.query(_APPLIED_VERSIONS)}
 
 
-def apply_retention(store: Store, retention: Retention) -> None:
+def _apply_retention(store: Store, retention: Retention) -> None:
     """Bring every table's TTL to ``retention`` (0 removes it). A table already there is
     left alone, so a start with an unchanged retention alters nothing."""
     found = existing_tables(store, [table.name for table in RETAINED_TABLES])
@@ -193,6 +220,6 @@ def apply_retention(store: Store, retention: Retention) -> None:
 def change_retention(store: Store, retention: Retention, changed_by: str) -> None:
     """Apply ``retention`` to every table and record it as the one in force (a new row
     only when it differs from the recorded one)."""
-    apply_retention(store, retention)
+    _apply_retention(store, retention)
     if recorded_retention(store) != retention:
         record_retention(store, retention, changed_by)

@@ -49,7 +49,8 @@ logger = logging.getLogger(__name__)
 MAX_DAYS = 36_500
 DEFAULT_RAW_DAYS = 30
 DEFAULT_ROLLUP_DAYS = 400
-# How far ahead of the processor's clock a point may be: clocks drift, a day's do not.
+# How far ahead of the processor's clock a point may be: room for clock skew, none for a
+# wrong date.
 MAX_AHEAD = timedelta(hours=1)
 _DAY_NS = 86_400 * 10**9
 
@@ -99,13 +100,6 @@ class Retention:
                 f"rollup retention ({_days(self.rollup_days)}) must keep at least what the "
                 f"raw retention keeps ({_days(self.raw_days)}): SLOs read the rollups"
             )
-
-    @classmethod
-    def covering(cls, raw_days: int) -> Retention:
-        """The raw retention given, with the default rollup one or longer to cover it."""
-        if _covers(DEFAULT_ROLLUP_DAYS, raw_days):
-            return cls(raw_days, DEFAULT_ROLLUP_DAYS)
-        return cls(raw_days, raw_days)
 
     @property
     def state_days(self) -> int:
@@ -195,7 +189,7 @@ def retention_in_force(store: Store) -> Retention:
         return Retention()
     # The longest any of them keeps: the first start must not shorten what is kept.
     kept = [_ttl_days(engine_full) for engine_full in found.values()]
-    return Retention.covering(0 if 0 in kept else max(kept))
+    return Retention().changed(0 if 0 in kept else max(kept), None)
 
 
 def _ttl_days(engine_full: str) -> int:

@@ -34,6 +34,7 @@ from processor._error_codes import is_store_trouble
 from processor._types import MetricType
 from processor.errors import (
     InvalidDsn,
+    ProcessorError,
     QueryFailed,
     StoreLocked,
     StoreNotMigrated,
@@ -294,14 +295,8 @@ def open_store(options: StoreOptions, *, migrate: bool = True) -> Store:
     CREATE, no migration, no ALTER; a store without the current schema raises
     ``StoreNotMigrated``.
     """
-    # _migrations and _retention need Store; importing them here keeps them out of a cycle.
-    from processor._migrations import (  # noqa: PLC0415
-        DdlOptions,
-        apply_migrations,
-        change_retention,
-        pending_migrations,
-    )
-    from processor._retention import retention_in_force  # noqa: PLC0415
+    # _migrations needs Store; importing it here keeps the two modules out of a cycle.
+    from processor._migrations import check_schema, update_schema  # noqa: PLC0415
 
     location = parse_dsn(options.dsn, options.database)
     if location.data_dir is not None:
@@ -317,24 +312,14 @@ def open_store(options: StoreOptions, *, migrate: bool = True) -> Store:
         location.data_dir.mkdir(parents=True, exist_ok=True)
     _prepare_database(location, create=migrate)
     store = Store(location, _client_for(location, location.database))
-    if not migrate:
-        pending = pending_migrations(store)
-        if pending:
-            store.close()
-            raise StoreNotMigrated(
-                f"the store {location.database} needs migrations {', '.join(pending)}: "
-                "run `sloscope serve` once to migrate it"
-            )
-        return store
-    in_force = retention_in_force(store)
-    retention = in_force.changed(options.retention_days, options.rollup_retention_days)
-    ddl = DdlOptions(
-        retention_days=retention.raw_days,
-        rollup_retention_days=retention.rollup_days,
-        cluster=options.cluster,
-    )
-    apply_migrations(store, ddl)
-    change_retention(store, retention, changed_by="serve")
+    try:
+        if migrate:
+            update_schema(store, options)
+        else:
+            check_schema(store)
+    except ProcessorError:
+        store.close()
+        raise
     return store
 
 
