@@ -3,9 +3,10 @@
 from processor._auth import bearer_matches
 from processor._batcher import BatchOptions
 from processor._connection import ServerOptions
-from processor._migrations import DdlOptions
+from processor._migrations import DdlOptions, change_retention
 from processor._pipeline import Limits
 from processor._receiver import Receiver, ReceiverOptions, TlsFiles
+from processor._retention import Expiring, Retention, expiring_rows, retention_in_force
 from processor._schema import schema_script
 from processor.errors import (
     InvalidDsn,
@@ -13,15 +14,19 @@ from processor.errors import (
     Overloaded,
     ProcessorError,
     QueryFailed,
+    SchemaMismatch,
     StoreLocked,
+    StoreNotMigrated,
     StoreUnavailable,
     Unavailable,
+    UnsupportedSchema,
 )
 from processor.store import Queryable, Store, StoreOptions, open_store, parse_dsn
 
 __all__ = [
     "BatchOptions",
     "DdlOptions",
+    "Expiring",
     "InvalidDsn",
     "InvalidInput",
     "Limits",
@@ -31,15 +36,22 @@ __all__ = [
     "Queryable",
     "Receiver",
     "ReceiverOptions",
+    "Retention",
+    "SchemaMismatch",
     "ServerOptions",
     "Store",
     "StoreLocked",
+    "StoreNotMigrated",
     "StoreOptions",
     "StoreUnavailable",
     "TlsFiles",
     "Unavailable",
+    "UnsupportedSchema",
     "bearer_matches",
+    "change_retention",
+    "expiring_rows",
     "open_store",
     "parse_dsn",
+    "retention_in_force",
     "schema_script",
 ]

@@ -40,10 +40,12 @@ class BatchOptions:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What became of one request's points."""
+    """What became of one request's points: those rejected (per reason), and those
+    stored into the SLO rollups only, being older than the raw retention."""
 
     rejected: int
     reasons: Mapping[str, int]
+    rollup_only: int = 0
 
 
 @dataclass(slots=True)
@@ -219,7 +221,9 @@ class Batcher:
             for reason, count in reasons.items():
                 report.reasons[reason] = report.reasons.get(reason, 0) + count
             if not waiting.future.done():
-                waiting.future.set_result(Outcome(rejected, dict(reasons)))
+                waiting.future.set_result(
+                    Outcome(rejected, dict(reasons), result.rollup_only[waiting.request.seq])
+                )
         self._in_flight_points = 0
         self._report(report)
 
@@ -231,12 +235,15 @@ class Batcher:
                 waiting.future.set_exception(exc)
 
     def _flush_with_retries(self, requests: list[BatchRequest]) -> FlushResult:
+        # A retry must write the same rows: the same token, the same instant to check
+        # point times against.
         token = uuid.uuid4().hex
+        now_unix_nano = time.time_ns()
         deadline = time.monotonic() + self._options.retry_deadline_s
         delay_s = 0.1
         while True:
             try:
-                return self._pipeline.flush(token, requests)
+                return self._pipeline.flush(token, requests, now_unix_nano)
             except StoreUnavailable as exc:
                 if time.monotonic() + delay_s > deadline:
                     raise

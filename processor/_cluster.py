@@ -43,6 +43,7 @@ from processor.errors import InvalidInput
 from processor.store import (
     METRIC_TABLES,
     MIGRATIONS_TABLE,
+    RETENTION_TABLE,
     SERIES_COUNTS_TABLE,
     SERIES_STATE_TABLE,
 )
@@ -59,6 +60,7 @@ SHARDING_KEYS: Final[Mapping[str, str]] = {
     SERIES_COUNTS_TABLE: "cityHash64(ServiceName, MetricName)",
     **dict.fromkeys(ROLLUP_TABLES, "cityHash64(ServiceName, MetricName, AttributesHash)"),
     MIGRATIONS_TABLE: "Version",
+    RETENTION_TABLE: "toUnixTimestamp64Milli(ChangedAt)",
 }
 _DB = r"\{db:Identifier\}"
 _CREATE_TABLE = re.compile(rf"^CREATE TABLE (?:IF NOT EXISTS )?{_DB}\.(\w+)", re.I)

@@ -3,9 +3,14 @@
 Migrations are ``processor/migrations/NNNN_<slug>.sql``: statements separated by a
 semicolon at the end of a line, the database as the ``{db:Identifier}`` query
 parameter, and the parts a query parameter cannot fill as ``${NAME}`` placeholders
-rendered from ``DdlOptions``. ``_cluster.Layout`` says where each rendered statement
-runs (one node, or a cluster's local and Distributed tables). A shipped migration never
-changes; the applied versions are recorded in ``sloscope_schema_migrations``.
+rendered from ``DdlOptions``. A shipped migration never changes; the applied versions
+are recorded in ``sloscope_schema_migrations``. ``_cluster.Layout`` says where each
+rendered statement runs (one node, or a cluster's local and Distributed tables).
+``adopt_otel_metrics.sql`` (same form, no
+version) adopts metric tables someone else created, before the first migration.
+
+The retention in force (processor/_retention.py) renders the TTLs of new tables, and
+``change_retention`` brings existing ones to it.
 """
 
 from __future__ import annotations
@@ -17,8 +22,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from processor._cluster import Layout, Statement, on_cluster_clause
-from processor.errors import InvalidInput
-from processor.store import RETAINED_TABLES, SERIES_STATE_TABLE, Store
+from processor._foreign_tables import adopt_existing_tables
+from processor._retention import (
+    RETAINED_TABLES,
+    Retention,
+    existing_tables,
+    record_retention,
+    recorded_retention,
+    retention_in_force,
+)
+from processor.errors import InvalidInput, StoreNotMigrated
+from processor.store import MIGRATIONS_TABLE, Store, StoreOptions
 
 logger = logging.getLogger(__name__)
 
@@ -37,17 +51,16 @@ ENGINE = ${MERGE_TREE}
 ORDER BY Version
 """
 _APPLIED_VERSIONS = "SELECT Version FROM {db:Identifier}.sloscope_schema_migrations"
+_TABLE_EXISTS = """
+SELECT count() FROM system.tables WHERE database = {db:String} AND name = {t:String}
+"""
 _RECORD_VERSION = """
 INSERT INTO {db:Identifier}.sloscope_schema_migrations (Version, Name)
 VALUES ({version:UInt32}, {name:String})
 """
-_TABLE_ENGINE = """
-SELECT name, engine_full FROM system.tables
-WHERE database = {db:String} AND name IN {tables:Array(String)}
-"""
-# Followed by the cluster clause and the TTL clause rendered from DdlOptions (a validated
-# integer, not a parameter, so that system.tables shows it as written and a restart can
-# compare it).
+# Followed by the cluster clause and the TTL clause rendered from a validated integer
+# (not a parameter, so that system.tables shows it as written and a restart can compare
+# it).
 _ALTER = "ALTER TABLE {db:Identifier}.{table:Identifier} "
 # A version recorded through a cluster's Distributed table is read back at once.
 _RECORD_SETTINGS = {"distributed_foreground_insert": 1}
@@ -62,6 +75,7 @@ class DdlOptions:
     """
 
     retention_days: int = 30
+    rollup_retention_days: int = 400
     cluster: str | None = None
     replicated: bool = False
 
@@ -83,6 +97,7 @@ class DdlOptions:
             "AGGREGATING_MERGE_TREE": _engine("AggregatingMergeTree", replicated),
             "SUMMING_MERGE_TREE": _engine("SummingMergeTree", replicated),
             "TTL": _ttl("TimeUnix", self.retention_days),
+            "ROLLUP_TTL": _ttl("TimeUnix", self.rollup_retention_days),
             "STATE_TTL": _ttl("LastSeen", self.retention_days),
         }
 
@@ -112,6 +127,12 @@ def _has_sql(chunk: str) -> bool:
     return any(line.strip() and not line.strip().startswith("--") for line in chunk.splitlines())
 
 
+def load_adoption() -> Migration:
+    """The statements that adopt metric tables someone else created (run before 0001)."""
+    name = "adopt_otel_metrics.sql"
+    return Migration(0, name, (Path(__file__).parent / "migrations" / name).read_text())
+
+
 def load_migrations() -> list[Migration]:
     """Every migration shipped with the package, in version order."""
     migrations = []
@@ -124,6 +145,33 @@ def load_migrations() -> list[Migration]:
     if len(set(versions)) != len(versions):
         raise RuntimeError(f"duplicate migration versions: {versions}")
     return migrations
+
+
+def update_schema(store: Store, options: StoreOptions) -> None:
+    """``sloscope serve``'s start: adopt tables others created, apply the migrations, and
+    bring every TTL to the retention in force, changed where ``options`` give a value."""
+    retention = retention_in_force(store).changed(
+        options.retention_days, options.rollup_retention_days
+    )
+    ddl = DdlOptions(
+        retention_days=retention.raw_days,
+        rollup_retention_days=retention.rollup_days,
+        cluster=options.cluster,
+        replicated=options.replicated,
+    )
+    apply_migrations(store, ddl)
+    change_retention(store, retention, changed_by="serve", cluster=options.cluster)
+
+
+def check_schema(store: Store) -> None:
+    """A read command's check: raise ``StoreNotMigrated`` unless every migration shipped
+    is applied. Reads only."""
+    pending = _pending_migrations(store)
+    if pending:
+        raise StoreNotMigrated(
+            f"the store {store.database} needs migrations {', '.join(pending)}: "
+            "run `sloscope serve` once to migrate it"
+        )
 
 
 def planned_migrations(
@@ -141,15 +189,19 @@ def planned_migrations(
 
 
 def apply_migrations(store: Store, options: DdlOptions) -> list[int]:
-    """Apply the migrations the store has not seen; returns the versions applied."""
+    """Apply the migrations the store has not seen; returns the versions applied.
+
+    Before the first one, metric tables someone else created are adopted, or refused
+    before anything is changed: migration 0001 creates only the tables that do not exist.
+    """
+    applied = _applied_versions(store)
     bookkeeping, planned = planned_migrations(store.database, options)
+    pending = [(migration, sql) for migration, sql in planned if migration.version not in applied]
+    if pending and not applied:
+        adopt_existing_tables(store, load_adoption().statements(options))
     for statement in bookkeeping:
         store.command(statement.sql, {"db": statement.database})
-    applied = {row[0] for row in store.query(_APPLIED_VERSIONS)}
-    done = []
-    for migration, statements in planned:
-        if migration.version in applied:
-            continue
+    for migration, statements in pending:
         for statement in statements:
             store.command(statement.sql, {"db": statement.database})
         store.command(
@@ -160,29 +212,52 @@ def apply_migrations(store: Store, options: DdlOptions) -> list[int]:
         logger.info(
             "migration applied", extra={"version": migration.version, "migration": migration.name}
         )
-        done.append(migration.version)
-    return done
+    return [migration.version for migration, _ in pending]
 
 
-def apply_retention(store: Store, options: DdlOptions) -> None:
-    """Bring every table's TTL to ``options.retention_days`` (0 removes it)."""
-    columns = dict.fromkeys(RETAINED_TABLES, "TimeUnix")
-    columns[SERIES_STATE_TABLE] = "LastSeen"
-    wanted = f"toIntervalDay({options.retention_days})"
-    # On a cluster the rows, and their TTL, are in the local tables.
-    storage = Layout(store.database, options.cluster).storage_database
-    alter = _ALTER + on_cluster_clause(options.cluster)
-    rows = store.query(_TABLE_ENGINE, {"db": storage, "tables": list(columns)})
-    for table, engine_full in rows:
-        has_ttl = " TTL " in engine_full
-        if options.retention_days == 0:
-            if has_ttl:
-                store.command(alter + " REMOVE TTL", {"db": storage, "table": table})
+def _pending_migrations(store: Store) -> list[str]:
+    """The migrations shipped that the store has not applied, by name (all of them for a
+    database without sloscope's schema). Reads only."""
+    applied = _applied_versions(store)
+    return [migration.name for migration in load_migrations() if migration.version not in applied]
+
+
+def _applied_versions(store: Store) -> set[int]:
+    if not store.query(_TABLE_EXISTS, {"t": MIGRATIONS_TABLE})[0][0]:
+        return set()
+    return {row[0] for row in store.query(_APPLIED_VERSIONS)}
+
+
+def _apply_retention(store: Store, retention: Retention, cluster: str | None) -> None:
+    """Bring every table's TTL to ``retention`` (0 removes it). A table already there is
+    left alone, so a start with an unchanged retention alters nothing. On a cluster the
+    rows, and their TTL, are in the local tables."""
+    storage = Layout(store.database, cluster).storage_database
+    alter = _ALTER + on_cluster_clause(cluster)
+    found = existing_tables(store, [table.name for table in RETAINED_TABLES], storage)
+    for table in RETAINED_TABLES:
+        if table.name not in found:
             continue
-        if wanted not in engine_full:
+        days = table.days(retention)
+        if days == 0:
+            if " TTL " in found[table.name]:
+                store.command(alter + " REMOVE TTL", {"db": storage, "table": table.name})
+                logger.info("retention changed", extra={"table": table.name, "days": 0})
+            continue
+        if f"toIntervalDay({days})" not in found[table.name]:
             store.command(
-                alter + " MODIFY " + _ttl(columns[table], options.retention_days),
-                {"db": storage, "table": table},
+                alter + " MODIFY " + _ttl(table.column, days),
+                {"db": storage, "table": table.name},
                 settings={"materialize_ttl_after_modify": 0},
             )
-            logger.info("retention changed", extra={"table": table, "days": options.retention_days})
+            logger.info("retention changed", extra={"table": table.name, "days": days})
+
+
+def change_retention(
+    store: Store, retention: Retention, changed_by: str, cluster: str | None = None
+) -> None:
+    """Apply ``retention`` to every table and record it as the one in force (a new row
+    only when it differs from the recorded one)."""
+    _apply_retention(store, retention, cluster)
+    if recorded_retention(store) != retention:
+        record_retention(store, retention, changed_by)

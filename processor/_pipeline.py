@@ -5,15 +5,18 @@ length-delimited ``Envelope`` messages, each tagged with its request's sequence 
 and for every metric type present
 
 1. ``stage_<type>.sql`` parses them with the ``Protobuf`` format, flattens resource,
-   scope, metric and point, validates every point and fills ``ingest_staging_<type>``;
-2. ``rejections.sql`` reports the rejected points per request and reason;
+   scope, metric and point, validates every point (its times against the retention in
+   force, ``processor/_retention.py``) and fills ``ingest_staging_<type>``;
+2. ``rejections.sql`` reports the rejected points per request and reason, and the valid
+   ones older than the raw retention, which only the SLO rollups keep;
 3. ``write_<type>.sql`` writes the valid points, one round per point of a series in this
    flush, through ``ingest_sink_<type>``, whose views fill the metric table and
    ``sloscope_series_state`` in the same statement.
 
-A flush can be retried as a whole: the staging tables are refilled from the same bytes,
-each round's rows are the same and carry the same ``insert_deduplication_token``, and
-points already stored are among their series' recent point times (``RECENT_POINTS``).
+A flush can be retried as a whole: the staging tables are refilled from the same bytes
+and checked against the same instant, each round's rows are the same and carry the same
+``insert_deduplication_token``, and points already stored are among their series' recent
+point times (``RECENT_POINTS``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from pathlib import Path
 
 from processor import _sql
 from processor._otlp_schema import ENVELOPE_MESSAGE, REQUEST_SEQ_FIELD_NUMBER, proto_schema
+from processor._retention import AgeLimits, Retention, retention_in_force
 from processor._structures import structure_for
 from processor._types import MetricType
 from processor.errors import InvalidInput
@@ -42,6 +46,7 @@ _FUNCTIONS = (
     "function_exp_downscaled",
     "function_point_is_new",
     "function_recent_times",
+    "function_point_time_reason",
 )
 # Point times kept per series to tell a late point from a retried one (the state's
 # RecentTimes): a delta point may arrive this many exports late and still be stored.
@@ -97,9 +102,11 @@ class BatchRequest:
 
 @dataclass(slots=True)
 class FlushResult:
-    """What one flush did: rejected points per request (with reasons) and rows stored."""
+    """What one flush did: rejected points per request (with reasons), points per request
+    stored into the SLO rollups only (older than the raw retention), and rows stored."""
 
     rejected: dict[int, Counter[str]] = field(default_factory=dict)
+    rollup_only: Counter[int] = field(default_factory=Counter)
     points: int = 0
     bytes: int = 0
     overflowing: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -117,15 +124,24 @@ class Pipeline:
         self._spool_dir = spool_dir
         self._source = _sql.FILE_SOURCE if store.embedded else _sql.INPUT_SOURCE
         self._schema_path = spool_dir / "otlp.proto"
+        self._retention: Retention | None = None
+
+    @property
+    def retention(self) -> Retention:
+        """The store's retention in force, as ``prepare`` read it."""
+        if self._retention is None:
+            raise RuntimeError("the pipeline is not prepared")
+        return self._retention
 
     def prepare(self) -> None:
-        """Write the OTLP schema file, create the SQL functions and empty the staging
-        tables a crash may have left."""
+        """Read the retention in force, write the OTLP schema file, create the SQL
+        functions and empty the staging tables a crash may have left."""
         if not self._store.embedded:
             raise InvalidInput(
                 "the OTLP receiver writes to the embedded store only (chdb://); "
                 "ingest into a ClickHouse server is not supported yet"
             )
+        self._retention = retention_in_force(self._store)
         self._spool_dir.mkdir(parents=True, exist_ok=True)
         # A schema given as a file path is read from there; given as text, ClickHouse would
         # cache it under the process's working directory.
@@ -135,8 +151,12 @@ class Pipeline:
         for metric_type in MetricType:
             self._truncate(metric_type)
 
-    def flush(self, token: str, requests: Sequence[BatchRequest]) -> FlushResult:
-        """Store the points of ``requests``; ``token`` names this batch across retries."""
+    def flush(
+        self, token: str, requests: Sequence[BatchRequest], now_unix_nano: int
+    ) -> FlushResult:
+        """Store the points of ``requests``; ``token`` names this batch across retries and
+        ``now_unix_nano`` is the instant its point times are checked against."""
+        limits = AgeLimits.at(self.retention, now_unix_nano)
         present = [t for t in MetricType if any(r.points.get(t) for r in requests)]
         result = FlushResult(points=sum(r.total_points for r in requests))
         if not present:
@@ -148,7 +168,13 @@ class Pipeline:
                 converted = any(metric_type in request.converted for request in requests)
                 points = sum(request.points.get(metric_type, 0) for request in requests)
                 self._flush_type(
-                    metric_type, token, path, result, points=points, converted=converted
+                    metric_type,
+                    token,
+                    path,
+                    result,
+                    limits=limits,
+                    points=points,
+                    converted=converted,
                 )
         finally:
             path.unlink(missing_ok=True)
@@ -163,6 +189,7 @@ class Pipeline:
         path: Path,
         result: FlushResult,
         *,
+        limits: AgeLimits,
         points: int,
         converted: bool,
     ) -> None:
@@ -179,12 +206,18 @@ class Pipeline:
                 "schema": f"{self._schema_path}:{ENVELOPE_MESSAGE}",
                 "max_attributes": self._limits.max_attributes,
                 "max_attribute_bytes": self._limits.max_attribute_bytes,
+                "oldest_unix_nano": limits.oldest_unix_nano(metric_type),
+                "newest_unix_nano": limits.newest_unix_nano,
             },
         )
         rejected = 0
         for seq, reason, count in self._store.query(
-            _sql.statement("rejections"), {"staging": staging}
+            _sql.statement("rejections"),
+            {"staging": staging, "raw_oldest_unix_nano": limits.raw_oldest_unix_nano},
         ):
+            if not reason:
+                result.rollup_only[seq] += count
+                continue
             result.rejected.setdefault(seq, Counter())[reason] += count
             rejected += count
         if rejected == points:

@@ -8,6 +8,9 @@ to store them. Answers follow the OTLP specification:
 * all points stored: success, ``partial_success`` unset;
 * some points invalid: success with ``partial_success.rejected_data_points`` and a short
   message (clients must not retry);
+* points stored into the SLO rollups only (older than the raw retention, a backfill of
+  history): success with a warning in ``partial_success.error_message`` and
+  ``rejected_data_points`` 0 for them;
 * undecodable request: INVALID_ARGUMENT; wrong or missing token: UNAUTHENTICATED;
 * queue full or store down: UNAVAILABLE with RetryInfo, in both trailer forms
   (``grpc-status-details-bin`` for Go clients, ``google.rpc.retryinfo-bin`` for Python's).
@@ -171,12 +174,17 @@ class Receiver:
             self.metrics.refused(total, "error")
             await context.abort(grpc.StatusCode.INTERNAL, str(exc))
         self.metrics.accepted(total - outcome.rejected)
-        if not outcome.rejected:
+        if not outcome.rejected and not outcome.rollup_only:
             return _EMPTY_RESPONSE
         self.metrics.rejected(dict(outcome.reasons))
+        messages = [rejection_message(outcome.reasons)] if outcome.rejected else []
+        if outcome.rollup_only:
+            messages.append(
+                rollup_only_message(outcome.rollup_only, self._pipeline.retention.raw_days)
+            )
         response = ExportMetricsServiceResponse()
         response.partial_success.rejected_data_points = outcome.rejected
-        response.partial_success.error_message = rejection_message(outcome.reasons)
+        response.partial_success.error_message = "; ".join(messages)[:_MAX_ERROR_MESSAGE]
         return response.SerializeToString()
 
     def _authorised(self, context: grpc.aio.ServicerContext) -> bool:
@@ -240,6 +248,14 @@ def rejection_message(reasons: Mapping[str, int]) -> str:
         f"{count} {reason}" for reason, count in sorted(reasons.items(), key=lambda item: -item[1])
     )
     return f"rejected {total} points: {parts}"[:_MAX_ERROR_MESSAGE]
+
+
+def rollup_only_message(points: int, raw_days: int) -> str:
+    """The warning for points stored older than the raw retention."""
+    return (
+        f"warning: {points} points older than the raw retention ({raw_days} days) "
+        "were stored in the SLO rollups only"
+    )
 
 
 def _duration(seconds: float) -> duration_pb2.Duration:

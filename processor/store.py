@@ -1,8 +1,10 @@
 """The store: a ClickHouse database, embedded (chDB) or on a server, behind one client API.
 
-``open_store`` parses a DSN, opens the client, creates the database and applies the
-migrations; the rest of sloscope only sees a ``Store``. Table names are constants here so
-that every part spells them the same way (DESIGN.md section 3).
+``open_store`` parses a DSN and opens the client. For ``sloscope serve`` it also creates
+the database, adopts tables others created, applies the migrations and brings the TTLs to
+the retention in force; a read command (``migrate=False``) changes nothing and refuses a
+store whose schema is not current. The rest of sloscope only sees a ``Store``. Table
+names are constants here so that every part spells them the same way (DESIGN.md section 3).
 
 DSNs:
 
@@ -29,8 +31,16 @@ from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError, OperationalError
 
 from processor._connection import ServerOptions
+from processor._error_codes import is_store_trouble
 from processor._types import MetricType
-from processor.errors import InvalidDsn, QueryFailed, StoreLocked, StoreUnavailable
+from processor.errors import (
+    InvalidDsn,
+    ProcessorError,
+    QueryFailed,
+    StoreLocked,
+    StoreNotMigrated,
+    StoreUnavailable,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -48,16 +58,18 @@ SUM_TABLE: Final = METRIC_TABLES[MetricType.SUM]
 HISTOGRAM_TABLE: Final = METRIC_TABLES[MetricType.HISTOGRAM]
 EXPONENTIAL_HISTOGRAM_TABLE: Final = METRIC_TABLES[MetricType.EXPONENTIAL_HISTOGRAM]
 SUMMARY_TABLE: Final = METRIC_TABLES[MetricType.SUMMARY]
-# Rows that expire with the retention setting (a TTL on TimeUnix): the metric tables and
-# the SLO engine's minute rollups. The hourly rollups are kept.
-RETAINED_TABLES: Final = (
-    *METRIC_TABLES.values(),
-    "slo_histogram_1m",
-    "slo_exponential_histogram_1m",
+# The SLO engine's rollups, filled at ingest by views on the histogram tables: what SLOs
+# and SLA reports read, kept for the rollup retention (processor/_retention.py).
+ROLLUP_TABLES: Final = tuple(
+    f"slo_{metric_type.value}_{period}"
+    for metric_type in (MetricType.HISTOGRAM, MetricType.EXPONENTIAL_HISTOGRAM)
+    for period in ("1m", "1h", "1d")
 )
+ROLLED_UP_TYPES: Final = frozenset({MetricType.HISTOGRAM, MetricType.EXPONENTIAL_HISTOGRAM})
 SERIES_STATE_TABLE: Final = "sloscope_series_state"
 SERIES_COUNTS_TABLE: Final = "sloscope_series_counts"
 MIGRATIONS_TABLE: Final = "sloscope_schema_migrations"
+RETENTION_TABLE: Final = "sloscope_retention"
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 
@@ -74,11 +86,14 @@ class StoreOptions:
     ``cluster`` renders the DDL for a cluster (``ON CLUSTER``, local tables behind
     Distributed ones), ``replicated`` with replicated engines; ``database`` is ignored
     for server DSNs that name their own database; ``server`` says how to reach a server.
+    The retentions (days, 0 keeps forever) change the store's only when given: None keeps
+    the one in force.
     """
 
     dsn: str = field(default_factory=default_dsn)
     database: str = DEFAULT_DATABASE
-    retention_days: int = 30
+    retention_days: int | None = None
+    rollup_retention_days: int | None = None
     cluster: str | None = None
     replicated: bool = False
     server: ServerOptions = field(default_factory=ServerOptions)
@@ -291,16 +306,17 @@ class Store:
 
 
 def open_store(options: StoreOptions, *, migrate: bool = True) -> Store:
-    """Open the store at ``options.dsn``: create the database and apply migrations."""
-    # _migrations needs Store; importing it here keeps the two modules out of a cycle.
-    from processor._cluster import Layout  # noqa: PLC0415
-    from processor._migrations import DdlOptions, apply_migrations, apply_retention  # noqa: PLC0415
+    """Open the store at ``options.dsn``.
 
-    ddl = DdlOptions(
-        retention_days=options.retention_days,
-        cluster=options.cluster,
-        replicated=options.replicated,
-    )
+    With ``migrate`` (``sloscope serve``): create the database, adopt tables others
+    created, apply the migrations, and bring every TTL to the retention in force, which
+    ``options`` change only where they give a value. Without (every read command): no
+    CREATE, no migration, no ALTER; a store without the current schema raises
+    ``StoreNotMigrated``.
+    """
+    # _migrations needs Store; importing it here keeps the two modules out of a cycle.
+    from processor._migrations import check_schema, update_schema  # noqa: PLC0415
+
     location = parse_dsn(options.dsn, options.database, options.server)
     if location.data_dir is not None:
         holder = data_dir_holder(location.data_dir)
@@ -308,27 +324,57 @@ def open_store(options: StoreOptions, *, migrate: bool = True) -> Store:
             raise StoreLocked(
                 f"data directory {location.data_dir} is held by another process (pid {holder})"
             )
+        if not migrate and not (location.data_dir / "metadata").is_dir():
+            raise StoreNotMigrated(
+                f"no store in {location.data_dir}: run `sloscope serve` once to create it"
+            )
         location.data_dir.mkdir(parents=True, exist_ok=True)
-    bootstrap = _client_for(location, None)
-    try:
-        for statement in Layout(location.database, ddl.cluster).databases():
-            bootstrap.command(statement.sql, parameters={"db": statement.database})
-    except ClickHouseError as exc:
-        raise StoreUnavailable(f"cannot create database {location.database}: {exc}") from exc
-    finally:
-        bootstrap.close()
+    _prepare_database(location, create=migrate, cluster=options.cluster)
     store = Store(location, _client_for(location, location.database))
-    if migrate:
-        apply_migrations(store, ddl)
-        apply_retention(store, ddl)
+    try:
+        if migrate:
+            update_schema(store, options)
+        else:
+            check_schema(store)
+    except ProcessorError:
+        store.close()
+        raise
     return store
 
 
+def _prepare_database(location: Location, *, create: bool, cluster: str | None) -> None:
+    """Create the database (and a cluster's local one) with ``create``, or check that it
+    exists."""
+    # _cluster renders DDL; importing it here keeps the two modules out of a cycle.
+    from processor._cluster import Layout  # noqa: PLC0415
+
+    bootstrap = _client_for(location, None)
+    try:
+        if create:
+            for statement in Layout(location.database, cluster).databases():
+                bootstrap.command(statement.sql, parameters={"db": statement.database})
+            return
+        found = bootstrap.query(
+            "SELECT count() FROM system.databases WHERE name = {db:String}",
+            parameters={"db": location.database},
+        ).result_rows[0][0]
+    except ClickHouseError as exc:
+        raise StoreUnavailable(f"cannot reach database {location.database}: {exc}") from exc
+    finally:
+        bootstrap.close()
+    if not found:
+        raise StoreNotMigrated(
+            f"the store has no database {location.database}: run `sloscope serve` once to create it"
+        )
+
+
 def _translated(exc: ClickHouseError) -> StoreUnavailable | QueryFailed:
-    """A connection failure is retryable; an error ClickHouse answered with is not."""
-    if isinstance(exc, OperationalError):
-        return StoreUnavailable(str(exc))
-    return QueryFailed(str(exc), getattr(exc, "code", None))
+    """The store's trouble (by ClickHouse error code, or a connection that failed before
+    an answer) is retryable; an error caused by the statement is not."""
+    code = getattr(exc, "code", None)
+    if isinstance(exc, OperationalError) or is_store_trouble(code):
+        return StoreUnavailable(str(exc), code)
+    return QueryFailed(str(exc), code)
 
 
 def _setting_name(name: str) -> str:

@@ -10,6 +10,7 @@ the ``SloExplanation`` records of a ``ValidationReport``.
 to set beforehand.
 """
 
+from slo_engine._bounds import check_instant
 from slo_engine._explain import (
     SloExplanation,
     ValidationReport,
@@ -60,6 +61,7 @@ __all__ = [
     "StatusReport",
     "StatusRequest",
     "ValidationReport",
+    "check_instant",
     "explain",
     "load",
     "parse_spec",

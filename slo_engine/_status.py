@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from processor.store import Queryable
-from slo_engine import _burn, _exclusions, _gauges, _requests
+from slo_engine import _burn, _exclusions, _foreign_rows, _gauges, _requests
 from slo_engine._bounds import check_instant
 from slo_engine._budget import Budget, budget
 from slo_engine._durations import format_duration
@@ -40,6 +40,7 @@ def status(
     end = floor_minute(check_instant(as_of, "the evaluation instant"))
     found = contexts(slo_set, end)
     _requests.measure(store, [c for c in found if request_based(c)], end, use_rollups=use_rollups)
+    _foreign_rows.note_cumulative_rows(store, [c for c in found if request_based(c)])
     _gauges.measure(store, [c for c in found if not request_based(c)], end)
     return StatusReport(evaluated_at=end, slos=[s for c in found for s in assemble(c)])
 

@@ -33,6 +33,10 @@ class _Section(BaseModel):
 class StoreSettings(_Section):
     """Where the data lives: ``dsn`` wins over ``data_dir`` when both are set.
 
+    The retentions (days, 0 keeps forever) are the store's own, kept in it: a value set
+    here is applied by ``sloscope serve``; unset, the store keeps the one in force (raw
+    rows 30 days and SLO rollups 400 days for a new store). Read commands ignore them.
+
     For a server DSN, the connection settings below win over what the DSN carries; the
     password comes from the environment (``SLOSCOPE_STORE__PASSWORD``) or the config file.
     """
@@ -40,7 +44,8 @@ class StoreSettings(_Section):
     dsn: str | None = None
     data_dir: Path = Path(DEFAULT_DATA_DIR)
     database: str = DEFAULT_DATABASE
-    retention_days: int = Field(default=30, ge=0, le=36_500)
+    retention_days: int | None = Field(default=None, ge=0, le=36_500)
+    rollup_retention_days: int | None = Field(default=None, ge=0, le=36_500)
     cluster: str | None = None
     replicated: bool = False
     user: str | None = None
@@ -60,6 +65,7 @@ class StoreSettings(_Section):
             dsn=self.resolved_dsn(),
             database=self.database,
             retention_days=self.retention_days,
+            rollup_retention_days=self.rollup_retention_days,
             cluster=self.cluster,
             replicated=self.replicated,
             server=ServerOptions(

@@ -3,7 +3,8 @@
 -- rejected ('' when it is valid). Resource and scope columns are computed once per
 -- scope, before the points are unrolled.
 -- Parameters: db, staging, schema (the OTLP .proto file and message, path:Envelope), max_attributes,
--- max_attribute_bytes; and the source's: path and structure (file) or structure (input).
+-- max_attribute_bytes, oldest_unix_nano and newest_unix_nano (the point times stored, see
+-- sloscope_point_time_reason); and the source's: path and structure (file) or structure (input).
 INSERT INTO {db:Identifier}.{staging:Identifier}
 SELECT
     RequestSeq,
@@ -43,9 +44,8 @@ SELECT
     metric.exponential_histogram.aggregation_temporality AS AggregationTemporality,
     cityHash64(ScopeKey, MetricName, Attributes) AS SeriesKey,
     multiIf(
-        point.time_unix_nano = 0, 'timestamp missing',
-        point.time_unix_nano >= 4294967296000000000, 'timestamp out of range',
-        point.start_time_unix_nano > point.time_unix_nano, 'start after time',
+        (sloscope_point_time_reason(point.time_unix_nano, point.start_time_unix_nano,
+            {oldest_unix_nano:UInt64}, {newest_unix_nano:UInt64}) AS TimeReason) != '', TimeReason,
         AggregationTemporality NOT IN (1, 2), 'temporality unspecified',
         ScopeOversized
             OR sloscope_otlp_attributes_oversized(point.attributes, {max_attributes:UInt32}, {max_attribute_bytes:UInt32}),

@@ -33,13 +33,14 @@ def _root(
 def _register() -> None:
     # Commands live in their own modules; importing them here, after `app` exists,
     # keeps each module free to import from this package.
-    from sloscope.cli import _query, _report, _schema, _serve, _slo  # noqa: PLC0415
+    from sloscope.cli import _query, _report, _schema, _serve, _slo, _store  # noqa: PLC0415
 
     _serve.register(app)
     _query.register(app)
     _slo.register(app)
     _report.register(app)
     _schema.register(app)
+    _store.register(app)
 
 
 _register()

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import click
 import pydantic
@@ -21,6 +21,12 @@ from processor.errors import ProcessorError
 from sloscope.cli._exit import EXIT_USAGE
 from sloscope.config import ConfigFileError, Settings
 from sloscope.errors import SloscopeError
+
+# The options every command that opens the store takes.
+DataDirOption = Annotated[
+    Path | None, typer.Option("--data-dir", help="Embedded store directory [./sloscope-data].")
+]
+DsnOption = Annotated[str | None, typer.Option("--dsn", help="Store DSN (overrides --data-dir).")]
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,7 +71,7 @@ def _run(settings: Settings, sql: str, parameters: dict[str, str]) -> QueryAnswe
         body = {"sql": sql, "parameters": parameters}
         reply = post_json(server.api_url, "/api/query", body, token=api_token(settings))
         return QueryAnswer.model_validate(reply)
-    store = open_store(settings.store.options())
+    store = open_store(settings.store.options(), migrate=False)
     try:
         session = open_read_session(store, QueryLimits.from_settings(settings.api))
         try:

@@ -118,7 +118,7 @@ def sla_command(
             report = SlaReport.model_validate(answer)
         else:
             slo_set = load(sources)
-            store = open_store(settings.store.options())
+            store = open_store(settings.store.options(), migrate=False)
             try:
                 with terminal_progress(sys.stderr) as progress:
                     report = sla_report(

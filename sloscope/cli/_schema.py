@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from processor import DdlOptions, open_store, schema_script
+from processor import DdlOptions, Retention, open_store, schema_script
 from processor.store import MIGRATIONS_TABLE
 from sloscope.cli._context import echo_stderr, load_settings, user_errors
 from sloscope.errors import UsageError
@@ -59,8 +59,13 @@ def schema(
         settings = load_settings(ctx, flags)
         store_settings = settings.store
         if apply is None:
+            # A new store's retention, with what flag, env or config file gave.
+            retention = Retention().changed(
+                store_settings.retention_days, store_settings.rollup_retention_days
+            )
             ddl = DdlOptions(
-                retention_days=store_settings.retention_days,
+                retention_days=retention.raw_days,
+                rollup_retention_days=retention.rollup_days,
                 cluster=store_settings.cluster,
                 replicated=store_settings.replicated,
             )

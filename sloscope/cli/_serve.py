@@ -43,7 +43,16 @@ def serve(
     ] = None,
     slos: Annotated[Path | None, typer.Option(help="Directory of SLO files [./slos].")] = None,
     retention_days: Annotated[
-        int | None, typer.Option(help="Days of data kept [30]; 0 keeps everything.")
+        int | None,
+        typer.Option(
+            help="Days raw rows are kept; 0 keeps them forever [the store's own; 30 when new]."
+        ),
+    ] = None,
+    rollup_retention_days: Annotated[
+        int | None,
+        typer.Option(
+            help="Days the SLO rollups are kept; 0 keeps them forever [the store's own; 400]."
+        ),
     ] = None,
     series_limit: Annotated[
         int | None, typer.Option(help="Series per metric before the overflow series [10000].")
@@ -81,7 +90,12 @@ def serve(
             "tls_key": tls_key,
         },
         "api": {"host": api_host, "port": api_port},
-        "store": {"data_dir": data_dir, "dsn": dsn, "retention_days": retention_days},
+        "store": {
+            "data_dir": data_dir,
+            "dsn": dsn,
+            "retention_days": retention_days,
+            "rollup_retention_days": rollup_retention_days,
+        },
         "slo": {"slos_dir": slos},
         "log_level": log_level,
         "role": role,

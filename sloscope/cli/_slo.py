@@ -17,6 +17,7 @@ from slo_engine import (
     SpecIssue,
     StatusReport,
     ValidationReport,
+    check_instant,
     explain,
     load,
     read_sources,
@@ -124,7 +125,8 @@ def parse_instant(text: str | None) -> datetime:
         instant = datetime.fromisoformat(text)
     except ValueError:
         raise UsageError(f"--at wants an ISO-8601 instant, got {text!r}") from None
-    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+    instant = instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+    return check_instant(instant, "the evaluation instant")
 
 
 @slo_app.command("status")
@@ -160,7 +162,7 @@ def status_command(
             report = StatusReport.model_validate(answer)
         else:
             slo_set = load(sources)
-            store = open_store(settings.store.options())
+            store = open_store(settings.store.options(), migrate=False)
             try:
                 report = status(store, slo_set, instant)
             finally:

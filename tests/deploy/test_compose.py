@@ -13,7 +13,6 @@ from processor.store import Store
 from sloscope.config import ApiSettings, ProcessorSettings, Settings
 from tests.support.deploy import (
     DEPLOY,
-    PENDING_SETTINGS,
     ROOT,
     accepted_by_the_cli,
     interpolated,
@@ -84,15 +83,11 @@ def test_the_environment_names_are_settings_and_load(
 ) -> None:
     environment: dict[str, str] = compose["x-sloscope"]["environment"]
     for name in environment:
-        if name in PENDING_SETTINGS:
-            assert not settings_field(name), f"{name} is a setting now: drop it from PENDING"
-            continue
         assert settings_field(name), name
     given = {"CLICKHOUSE_PASSWORD": "pw", "SLOSCOPE_PROCESSOR_TOKEN": "t" * 32}
     given["SLOSCOPE_API_TOKEN"] = "a" * 32
     for name, value in environment.items():
-        if name not in PENDING_SETTINGS:
-            monkeypatch.setenv(name, interpolated(str(value), given))
+        monkeypatch.setenv(name, interpolated(str(value), given))
     settings = Settings.load()
     options = settings.store.options()
     assert (options.dsn, options.database, options.retention_days) == (

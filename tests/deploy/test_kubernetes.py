@@ -11,7 +11,6 @@ import pytest
 from sloscope.config import ApiSettings, ProcessorSettings
 from tests.support.deploy import (
     KUBERNETES,
-    PENDING_SETTINGS,
     accepted_by_the_cli,
     load_all_yaml,
     load_yaml,
@@ -156,10 +155,7 @@ def test_environment_names_are_settings_and_secrets_come_from_the_secret(
             assert reference["name"] == "sloscope-secrets"
             assert reference["key"] in secret_keys
     for name in names:
-        if name in PENDING_SETTINGS:
-            assert not settings_field(name), f"{name} is a setting now: drop it from PENDING"
-        else:
-            assert settings_field(name), name
+        assert settings_field(name), name
     for container in _containers(objects):
         for variable in container.get("env", []):
             if "PASSWORD" in variable["name"] or "TOKEN" in variable["name"]:

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 import pytest
 
 from processor._migrations import DdlOptions, apply_migrations, load_migrations
 from processor.errors import InvalidInput
-from processor.store import RETAINED_TABLES, Store, StoreOptions, open_store
+from processor.store import METRIC_TABLES, ROLLUP_TABLES, Store, StoreOptions, open_store
 
 
 def _rendered(options: DdlOptions, up_to: int = 9999) -> str:
@@ -74,29 +75,58 @@ def test_migrations_are_applied_once(store: Store) -> None:
     assert [row[0] for row in versions] == [migration.version for migration in load_migrations()]
 
 
-def test_retention_follows_the_setting(store_options: StoreOptions) -> None:
-    def ttl_of(store: Store) -> set[str]:
-        rows = store.query(
-            "SELECT engine_full FROM system.tables "
-            "WHERE database = {db:String} AND name IN {t:Array(String)}",
-            {"t": list(RETAINED_TABLES)},
-        )
-        return {row[0].partition(" TTL ")[2].partition(" SETTINGS")[0] or "none" for row in rows}
+def _ttls(store: Store) -> dict[str, str]:
+    rows = store.query(
+        "SELECT name, engine_full FROM system.tables "
+        "WHERE database = {db:String} AND endsWith(engine, 'MergeTree')"
+    )
+    return {
+        name: engine_full.partition(" TTL ")[2].partition(" SETTINGS")[0] or "none"
+        for name, engine_full in rows
+        if name in (*METRIC_TABLES.values(), *ROLLUP_TABLES, "sloscope_series_state")
+    }
 
-    first = open_store(store_options)
-    assert ttl_of(first) == {"TimeUnix + toIntervalDay(30)"}
-    first.close()
-    changed = open_store(
-        StoreOptions(dsn=store_options.dsn, database=store_options.database, retention_days=3)
+
+def _kinds(ttls: dict[str, str]) -> tuple[set[str], set[str], str]:
+    return (
+        {ttls[name] for name in METRIC_TABLES.values()},
+        {ttls[name] for name in ROLLUP_TABLES},
+        ttls["sloscope_series_state"],
     )
-    assert ttl_of(changed) == {"TimeUnix + toIntervalDay(3)"}
-    changed.close()
-    removed = open_store(
-        StoreOptions(dsn=store_options.dsn, database=store_options.database, retention_days=0)
+
+
+def test_retention_follows_the_values_given_and_only_those(store_options: StoreOptions) -> None:
+    def reopened(raw: int | None = None, rollup: int | None = None) -> dict[str, str]:
+        opened = open_store(
+            dataclasses.replace(store_options, retention_days=raw, rollup_retention_days=rollup)
+        )
+        try:
+            return _ttls(opened)
+        finally:
+            opened.close()
+
+    assert _kinds(reopened()) == (
+        {"TimeUnix + toIntervalDay(30)"},
+        {"TimeUnix + toIntervalDay(400)"},
+        "LastSeen + toIntervalDay(400)",
     )
-    assert ttl_of(removed) == {"none"}
-    removed.command("DROP DATABASE {db:Identifier}")
-    removed.close()
+    assert _kinds(reopened(3)) == (
+        {"TimeUnix + toIntervalDay(3)"},
+        {"TimeUnix + toIntervalDay(400)"},
+        "LastSeen + toIntervalDay(400)",
+    )
+    # raw rows kept forever: the rollups must keep them too
+    assert _kinds(reopened(0)) == ({"none"}, {"none"}, "none")
+    # a start without a value keeps the one in force
+    assert _kinds(reopened()) == ({"none"}, {"none"}, "none")
+    assert _kinds(reopened(7, 90)) == (
+        {"TimeUnix + toIntervalDay(7)"},
+        {"TimeUnix + toIntervalDay(90)"},
+        "LastSeen + toIntervalDay(90)",
+    )
+    final = open_store(StoreOptions(dsn=store_options.dsn, database=store_options.database))
+    final.command("DROP DATABASE {db:Identifier}")
+    final.close()
 
 
 PINNED_DIGESTS = {

@@ -3,58 +3,20 @@ through rotel): what is recorded is what is stored, value for value."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
 from opentelemetry.metrics import CallbackOptions, Observation
-from opentelemetry.sdk.metrics import (
-    Counter,
-    Histogram,
-    MeterProvider,
-    ObservableGauge,
-    ObservableUpDownCounter,
-    UpDownCounter,
-)
-from opentelemetry.sdk.metrics.export import AggregationTemporality, PeriodicExportingMetricReader
 from opentelemetry.sdk.metrics.view import ExponentialBucketHistogramAggregation, View
-from opentelemetry.sdk.resources import Resource
 
 from processor.store import Store
 from tests.support.processor import running_processor
+from tests.support.sdk import Sender
 from tests.support.servers import running_rotel, wait_for
 
 BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
-DELTA: dict[type, AggregationTemporality] = {
-    Counter: AggregationTemporality.DELTA,
-    Histogram: AggregationTemporality.DELTA,
-    UpDownCounter: AggregationTemporality.CUMULATIVE,
-    ObservableUpDownCounter: AggregationTemporality.CUMULATIVE,
-    ObservableGauge: AggregationTemporality.CUMULATIVE,
-}
-
-
-class Sender:
-    """A MeterProvider exporting over OTLP/gRPC only when flushed."""
-
-    def __init__(
-        self, endpoint: str, service: str, delta: bool, views: Sequence[View] = ()
-    ) -> None:
-        exporter = OTLPMetricExporter(
-            endpoint=endpoint, insecure=True, preferred_temporality=DELTA if delta else None
-        )
-        self.reader = PeriodicExportingMetricReader(exporter, export_interval_millis=3_600_000)
-        self.provider = MeterProvider(
-            resource=Resource.create({"service.name": service}),
-            metric_readers=[self.reader],
-            views=list(views),
-        )
-        self.meter = self.provider.get_meter("tests")
-
-    def flush(self) -> None:
-        assert self.reader.force_flush(timeout_millis=30_000)
 
 
 @pytest.fixture

@@ -29,6 +29,8 @@ def _parameters(name: str) -> set[str]:
             "schema",
             "max_attributes",
             "max_attribute_bytes",
+            "oldest_unix_nano",
+            "newest_unix_nano",
         }
     if name.startswith("write_"):
         return {
@@ -41,7 +43,9 @@ def _parameters(name: str) -> set[str]:
             "round",
             "recent_points",
         }
-    if name in ("rejections", "rounds"):
+    if name == "rejections":
+        return {"db", "staging", "raw_oldest_unix_nano"}
+    if name == "rounds":
         return {"db", "staging"}
     if name == "overflowing":
         return {"db", "counts"}
@@ -87,6 +91,8 @@ def test_stage_selects_the_staging_columns_in_order(
             "schema": f"{tmp_path / 'otlp.proto'}:Envelope",
             "max_attributes": 1,
             "max_attribute_bytes": 1,
+            "oldest_unix_nano": 0,
+            "newest_unix_nano": 1,
         },
     )
     expected = _table_columns(store, staging_table(metric_type))

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from processor.store import Store
-from slo_engine import _gauges, _requests
+from slo_engine import _foreign_rows, _gauges, _requests
 from slo_engine._evaluation import contexts, request_based
 from slo_engine._loader import load
 from slo_engine._sql import names, placeholders, sql
@@ -39,8 +39,11 @@ def _parameters(name: str) -> dict[str, Any]:
         return _requests.window_parameters(requests, END, use_rollups=False)
     if name.endswith("_slices") and name != "gauge_slices":
         return _requests.slice_parameters(requests[1:], [MATCHED], END, use_rollups=False)
-    if name == "gauge_slices":
-        return _gauges.gauge_parameters(gauges, END)
+    if name in ("gauge_slices", "cumulative_rows"):
+        return {
+            "gauge_slices": _gauges.gauge_parameters(gauges, END),
+            "cumulative_rows": _foreign_rows.cumulative_parameters(requests),
+        }[name]
     if name.startswith("sla_"):
         return _sla_parameters(name)
     raise AssertionError(f"no parameters for {name}")

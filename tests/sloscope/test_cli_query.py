@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -84,7 +85,7 @@ def serve(tmp_path: Path) -> Iterator[ServeProcess]:
 
 def test_query_goes_through_the_running_server(serve: ServeProcess) -> None:
     request = otlp.request("served")
-    otlp.sum_point(otlp.metric(request, "hits"), 7, 1_800_000_000.0)
+    otlp.sum_point(otlp.metric(request, "hits"), 7, time.time() - 60)
     otlp.export(serve.otlp_endpoint, request)
     sql = "SELECT sum(Value) FROM {db:Identifier}.otel_metrics_sum WHERE MetricName = 'hits'"
     result = runner.invoke(app, ["query", sql, "--data-dir", str(serve.data_dir), "--json"])

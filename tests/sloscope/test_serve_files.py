@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,7 +48,7 @@ def _modes(root: Path) -> dict[str, int]:
 def test_the_data_directory_and_everything_in_it_are_private(served: ServeProcess) -> None:
     """0755 and 0644 once let every local user read every metric; the spool was in /tmp."""
     request = otlp.request("private")
-    otlp.sum_point(otlp.metric(request, "hits"), 3, 1_800_000_000.0)
+    otlp.sum_point(otlp.metric(request, "hits"), 3, time.time())
     otlp.export(served.otlp_endpoint, request)
     sql = "SELECT count() FROM {db:Identifier}.otel_metrics_sum WHERE ServiceName = 'private'"
     arguments = ["query", sql, "--json", "--data-dir", str(served.data_dir)]

@@ -19,9 +19,6 @@ from sloscope.config import Settings
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 KUBERNETES = DEPLOY / "kubernetes"
-# Settings another branch adds: named in the deployment files already, not yet fields here.
-# When the field lands, test_env_names_are_settings fails until its entry is removed.
-PENDING_SETTINGS = {"SLOSCOPE_API__TOKEN": "ApiSettings.token (issue 8)"}
 _INTERPOLATION = re.compile(r"\$\{(\w+)(?::([-?])([^}]*))?\}")
 
 

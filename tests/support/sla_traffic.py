@@ -2,7 +2,8 @@
 
 Each minute of a service gets at most two delta rows, one of good (status 200) and one
 of failed (status 500) requests, stamped 30 s into the minute, written columnar (a month
-is 43,200 minutes). Every request takes 40 ms, so every percentile is exactly 0.04 s.
+is 43,200 minutes), or sent as the same points over OTLP (``export_requests``). Every
+request takes 40 ms, so every percentile is exactly 0.04 s.
 """
 
 from __future__ import annotations
@@ -13,11 +14,16 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import pyarrow as pa
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+    ExportMetricsServiceRequest,
+)
 
 from processor.store import HISTOGRAM_TABLE, Store
+from tests.support import otlp
 from tests.support.traffic import (
     DEFAULT_BOUNDS,
     EPOCH,
+    LATENCY_METRIC,
     bucket_index,
     request_attributes,
 )
@@ -110,6 +116,39 @@ def insert(store: Store, service: str, minutes: Mapping[datetime, Minute]) -> No
         }
     )
     store.insert_arrow(HISTOGRAM_TABLE, table)
+
+
+def export_requests(
+    service: str, minutes: Mapping[datetime, Minute], points_per_request: int = 5_000
+) -> list[ExportMetricsServiceRequest]:
+    """The rows ``insert`` writes, as delta histogram points of OTLP export requests."""
+    rows = [
+        (minute, status, count)
+        for minute, carried in minutes.items()
+        for status, count in ((200, carried.good), (500, carried.failed))
+        if count
+    ]
+    built = []
+    for first in range(0, len(rows), points_per_request):
+        request = otlp.request(service)
+        metric = otlp.metric(request, LATENCY_METRIC, "s")
+        for minute, status, count in rows[first : first + points_per_request]:
+            counts = [0] * (len(DEFAULT_BOUNDS) + 1)
+            counts[bucket_index(DEFAULT_BOUNDS, LATENCY_S)] = count
+            time_s = (minute - EPOCH).total_seconds() + 30
+            otlp.histogram_point(
+                metric,
+                counts,
+                DEFAULT_BOUNDS,
+                time_s,
+                start_s=time_s - 60,
+                attrs=request_attributes("/a", "GET", status),
+                sum=count * LATENCY_S,
+                min=LATENCY_S,
+                max=LATENCY_S,
+            )
+        built.append(request)
+    return built
 
 
 def run(start: datetime, count: int, carried: Minute) -> dict[datetime, Minute]:
