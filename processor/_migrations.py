@@ -87,6 +87,16 @@ class DdlOptions:
         if self.replicated and self.cluster is None:
             raise InvalidInput("replicated tables need a cluster (--cluster NAME)")
 
+    @classmethod
+    def keeping(cls, retention: Retention, *, cluster: str | None, replicated: bool) -> DdlOptions:
+        """The DDL of a store that keeps ``retention``, placed as the deployment says."""
+        return cls(
+            retention_days=retention.raw_days,
+            rollup_retention_days=retention.rollup_days,
+            cluster=cluster,
+            replicated=replicated,
+        )
+
     def placeholders(self) -> dict[str, str]:
         """The text each ``${NAME}`` placeholder renders to."""
         replicated = self.replicated
@@ -153,12 +163,7 @@ def update_schema(store: Store, options: StoreOptions) -> None:
     retention = retention_in_force(store).changed(
         options.retention_days, options.rollup_retention_days
     )
-    ddl = DdlOptions(
-        retention_days=retention.raw_days,
-        rollup_retention_days=retention.rollup_days,
-        cluster=options.cluster,
-        replicated=options.replicated,
-    )
+    ddl = DdlOptions.keeping(retention, cluster=options.cluster, replicated=options.replicated)
     apply_migrations(store, ddl)
     change_retention(store, retention, changed_by="serve", cluster=options.cluster)
 

@@ -63,11 +63,8 @@ def schema(
             retention = Retention().changed(
                 store_settings.retention_days, store_settings.rollup_retention_days
             )
-            ddl = DdlOptions(
-                retention_days=retention.raw_days,
-                rollup_retention_days=retention.rollup_days,
-                cluster=store_settings.cluster,
-                replicated=store_settings.replicated,
+            ddl = DdlOptions.keeping(
+                retention, cluster=store_settings.cluster, replicated=store_settings.replicated
             )
             typer.echo(schema_script(store_settings.database, ddl), nl=False)
             return
