@@ -55,8 +55,9 @@ def gauge_parameters(found: Sequence[Context], end: datetime) -> dict[str, Any]:
             columns[name].append(value)
     return {
         "targets": sorted(set(zip(columns["s_service"], columns["s_metric"], strict=True))),
+        # Slices are whole: none reads past the end of the last whole slice.
         "read_from": min(g.read_from for g in grids),
-        "read_to": end,
+        "read_to": max(g.end for g in grids),
         **filters.parameters(),
         **columns,
     }

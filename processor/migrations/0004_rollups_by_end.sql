@@ -10,6 +10,12 @@
 -- queries (slo_engine/sql) cut time by the same rule, so the rollups and the raw path
 -- agree to the point.
 --
+-- sloscope_point_in_v1(time_unix, time_unix_nano, from_ns, to_ns) -> Bool: whether a raw
+-- row's point describes time inside [from, to) (Unix nanoseconds): T - 1 ns in [from, to),
+-- that is T in (from, to]. The conditions on TimeUnix (whole seconds, in the tables'
+-- partition and sorting keys) only let a read skip parts and granules; the ones on
+-- TimeUnixNano decide.
+--
 -- Nothing has shipped, so the rollups are rebuilt from the raw rows: the two minute views
 -- are replaced, the minute, hour and day rollups emptied, and every raw histogram row
 -- summed into the minute rollups again; the hour and day views, chained on the minute
@@ -22,6 +28,12 @@
 
 CREATE FUNCTION IF NOT EXISTS sloscope_point_minute_v1 ${ON_CLUSTER} AS
 (time_unix_nano) -> toDateTime(intDiv(time_unix_nano - 1, 60000000000) * 60);
+
+CREATE FUNCTION IF NOT EXISTS sloscope_point_in_v1 ${ON_CLUSTER} AS
+(time_unix, time_unix_nano, from_ns, to_ns) ->
+    time_unix >= toDateTime(intDiv(from_ns, 1000000000))
+    AND time_unix <= toDateTime(intDiv(to_ns, 1000000000))
+    AND time_unix_nano > from_ns AND time_unix_nano <= to_ns;
 
 DROP VIEW IF EXISTS {db:Identifier}.slo_histogram_1m_mv ${ON_CLUSTER};
 
