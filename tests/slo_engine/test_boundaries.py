@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from slo_engine import load, sla_report, status
+from slo_engine import SloStatus, load, sla_report, status
 from slo_engine._windows import month_range
 from tests.support.reference import inside
 from tests.support.traffic import histogram_point, insert_histograms, request_attributes
@@ -94,7 +94,7 @@ def _burn(service: str, start: datetime, end: datetime) -> float:
     return (1 - good / total) / 0.01
 
 
-def _reports(store, service: str, at: datetime) -> list[dict[str, object]]:
+def _reports(store, service: str, at: datetime) -> list[dict[str, SloStatus]]:
     slo_set = load({"s.yaml": SLOS.format(service=service)})
     return [
         {s.name: s for s in status(store, slo_set, at, use_rollups=rollups).slos}
