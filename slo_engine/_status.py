@@ -143,6 +143,7 @@ def _alerts(slo: Slo, rates: dict[str, float | None], period: timedelta) -> list
             _burn.factor(window, period),
             rates.get(format_duration(window.long)),
             rates.get(format_duration(window.short)),
+            window.op,
         )
         alerts.append(
             Alert(
