@@ -79,12 +79,7 @@ WITH
                 if(HasMin, Min, inf) AS Min, if(HasMax, Max, -inf) AS Max,
                 toUInt64(NOT (HasMin AND HasMax) AND Count > 0) AS MinMaxMissing
             FROM {db:Identifier}.otel_metrics_histogram
-            WHERE (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
-                AND toStartOfMinute(TimeUnix) IN {partial_minutes:Array(DateTime)}
-                AND arrayExists(p -> sloscope_point_in_v1(TimeUnix, TimeUnixNano, p.1, p.2),
-                    {partial:Array(Tuple(UInt64, UInt64))})
-                AND bitAnd(Flags, 1) = 0
-                AND AggregationTemporality = 1
+            ${PARTIAL_ROWS}
         )
         GROUP BY ServiceName, MetricName, AttributesHash, BoundsHash, segment
     ),
