@@ -50,7 +50,7 @@ def measure(
             continue
         matched = match_series(store, sliced, end, use_rollups=use_rollups)
         if any(matched):
-            measure_slices(store, slices_sql, sliced, matched, end, use_rollups=use_rollups)
+            measure_slices(store, slices_sql, sliced, matched, use_rollups=use_rollups)
 
 
 def _days_read(start: datetime, end: datetime) -> dict[str, datetime]:
@@ -233,11 +233,7 @@ def _latency(quantiles: Sequence[tuple[float, float]]) -> Latency:
 
 
 def slice_parameters(
-    found: Sequence[Context],
-    matched: Sequence[Sequence[MatchedRow]],
-    end: datetime,
-    *,
-    use_rollups: bool,
+    found: Sequence[Context], matched: Sequence[Sequence[MatchedRow]], *, use_rollups: bool
 ) -> dict[str, Any]:
     """Parameters of ``histogram_slices.sql`` and ``exponential_slices.sql``."""
     grids = [c.grid() for c in found]
@@ -285,13 +281,12 @@ def measure_slices(
     name: str,
     found: Sequence[Context],
     matched: Sequence[Sequence[MatchedRow]],
-    end: datetime,
     *,
     use_rollups: bool,
 ) -> None:
     """Slices per window of the time-slice SLOs; the SLO window keeps its percentiles."""
     grids = [c.grid() for c in found]
-    parameters = slice_parameters(found, matched, end, use_rollups=use_rollups)
+    parameters = slice_parameters(found, matched, use_rollups=use_rollups)
     groups = dimension_groups(matched)
     counted: dict[tuple[int, tuple[str, ...]], dict[int, SliceCounts]] = {}
     for slo, group, window, slices, low, good, ratio_sum, _events, _good_events in store.query(

@@ -42,7 +42,7 @@ def status(
     found = contexts(slo_set, end)
     _requests.measure(store, [c for c in found if request_based(c)], end, use_rollups=use_rollups)
     _foreign_rows.note_cumulative_rows(store, [c for c in found if request_based(c)])
-    _gauges.measure(store, [c for c in found if not request_based(c)], end)
+    _gauges.measure(store, [c for c in found if not request_based(c)])
     return StatusReport(evaluated_at=end, slos=[s for c in found for s in assemble(c)])
 
 
