@@ -14,20 +14,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from alerting._instants import maybe_naive, maybe_utc, naive_utc, utc
 from alerting._matchers import ConditionSpec, matchers
 from alerting._records import AlertEvent, AlertRecord, Silence
 from alerting._sql import sql
+from processor.store import Queryable
 
 logger = logging.getLogger(__name__)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-class Writable(Protocol):
+class Writable(Queryable, Protocol):
     """What the state needs of ``processor.store.Store``: reads and statements."""
-
-    def query(
-        self, sql: str, parameters: Any = None, settings: Any = None
-    ) -> list[tuple[Any, ...]]: ...
 
     def command(self, sql: str, parameters: Any = None, settings: Any = None) -> None: ...
 
@@ -76,7 +74,7 @@ class StateStore:
     ) -> list[AlertRecord]:
         rows = self._store.query(
             sql("list_alerts"),
-            {"states": sorted(states), "since": _naive(since), "limit": limit},
+            {"states": sorted(states), "since": naive_utc(since), "limit": limit},
         )
         return [_alert(row) for row in rows]
 
@@ -87,7 +85,7 @@ class StateStore:
     def events(self, alert_id: str) -> list[AlertEvent]:
         rows = self._store.query(sql("alert_events"), {"alert_id": alert_id})
         return [
-            AlertEvent(alert_id, _utc(at), kind, actor, state, value, note_kind, note)
+            AlertEvent(alert_id, utc(at), kind, actor, state, value, note_kind, note)
             for at, kind, actor, note_kind, note, state, value in rows
         ]
 
@@ -97,10 +95,10 @@ class StateStore:
             {
                 "silence_id": silence.id,
                 "matchers": json.dumps(silence.spec, sort_keys=True),
-                "starts_at": _naive(silence.starts_at),
-                "ends_at": _naive(silence.ends_at),
+                "starts_at": naive_utc(silence.starts_at),
+                "ends_at": naive_utc(silence.ends_at),
                 "created_by": silence.created_by,
-                "created_at": _naive(silence.created_at),
+                "created_at": naive_utc(silence.created_at),
                 "comment": silence.comment,
                 "updated_by": silence.updated_by,
                 "version": silence.version,
@@ -123,10 +121,10 @@ class StateStore:
                     silence_id,
                     spec,
                     matchers(typed),
-                    _utc(starts),
-                    _utc(ends),
+                    utc(starts),
+                    utc(ends),
                     created_by,
-                    _utc(created_at),
+                    utc(created_at),
                     comment,
                     updated_by,
                     version,
@@ -138,7 +136,7 @@ class StateStore:
         if not deliveries:
             return
         columns = {
-            "d_at": [_naive(d.at) for d in deliveries],
+            "d_at": [naive_utc(d.at) for d in deliveries],
             "d_delivery": [d.delivery_id for d in deliveries],
             "d_channel": [d.channel for d in deliveries],
             "d_group": [d.group_key for d in deliveries],
@@ -156,11 +154,11 @@ class StateStore:
         if not alert_ids:
             return {}
         rows = self._store.query(sql("last_notified"), {"alert_ids": list(alert_ids)})
-        return {(a, c): Notified(state, _utc(at)) for a, c, state, at in rows}
+        return {(a, c): Notified(state, utc(at)) for a, c, state, at in rows}
 
     def deliveries(self, alert_id: str) -> list[tuple[Any, ...]]:
         rows = self._store.query(sql("alert_deliveries"), {"alert_id": alert_id})
-        return [(_utc(row[0]), *row[1:]) for row in rows]
+        return [(utc(row[0]), *row[1:]) for row in rows]
 
 
 def _alert_columns(alerts: Sequence[AlertRecord]) -> dict[str, list[Any]]:
@@ -176,13 +174,13 @@ def _alert_columns(alerts: Sequence[AlertRecord]) -> dict[str, list[Any]]:
         "a_state": [a.state for a in alerts],
         "a_value": [a.value for a in alerts],
         "a_threshold": [a.threshold for a in alerts],
-        "a_starts": [_naive(a.starts_at) for a in alerts],
-        "a_firing": [_maybe(a.firing_at) for a in alerts],
-        "a_ends": [_maybe(a.ends_at) for a in alerts],
-        "a_clear": [_maybe(a.clear_since) for a in alerts],
-        "a_evaluated": [_naive(a.evaluated_at) for a in alerts],
+        "a_starts": [naive_utc(a.starts_at) for a in alerts],
+        "a_firing": [maybe_naive(a.firing_at) for a in alerts],
+        "a_ends": [maybe_naive(a.ends_at) for a in alerts],
+        "a_clear": [maybe_naive(a.clear_since) for a in alerts],
+        "a_evaluated": [naive_utc(a.evaluated_at) for a in alerts],
         "a_ack_by": [a.acknowledged_by for a in alerts],
-        "a_ack_at": [_maybe(a.acknowledged_at) for a in alerts],
+        "a_ack_at": [maybe_naive(a.acknowledged_at) for a in alerts],
         "a_resolved_by": [a.resolved_by for a in alerts],
         "a_level": [a.escalation_level for a in alerts],
         "a_rearmed": [a.rearmed for a in alerts],
@@ -193,7 +191,7 @@ def _alert_columns(alerts: Sequence[AlertRecord]) -> dict[str, list[Any]]:
 def _event_columns(events: Sequence[AlertEvent]) -> dict[str, list[Any]]:
     return {
         "e_id": [e.alert_id for e in events],
-        "e_at": [_naive(e.at) for e in events],
+        "e_at": [naive_utc(e.at) for e in events],
         "e_seq": list(range(len(events))),
         "e_kind": [e.kind for e in events],
         "e_actor": [e.actor for e in events],
@@ -220,32 +218,15 @@ def _alert(row: Sequence[Any]) -> AlertRecord:
         state=state,
         value=value,
         threshold=threshold,
-        starts_at=_utc(starts),
-        evaluated_at=_utc(evaluated),
+        starts_at=utc(starts),
+        evaluated_at=utc(evaluated),
         version=version,
-        firing_at=_utc_or_none(firing),
-        ends_at=_utc_or_none(ends),
-        clear_since=_utc_or_none(clear),
+        firing_at=maybe_utc(firing),
+        ends_at=maybe_utc(ends),
+        clear_since=maybe_utc(clear),
         acknowledged_by=ack_by,
-        acknowledged_at=_utc_or_none(ack_at),
+        acknowledged_at=maybe_utc(ack_at),
         resolved_by=resolved_by,
         escalation_level=level,
         rearmed=bool(rearmed),
     )
-
-
-def _naive(instant: datetime) -> datetime:
-    """The store reads DateTime64 parameters as UTC wall time."""
-    return instant.astimezone(UTC).replace(tzinfo=None)
-
-
-def _maybe(instant: datetime | None) -> datetime | None:
-    return None if instant is None else _naive(instant)
-
-
-def _utc(instant: datetime) -> datetime:
-    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
-
-
-def _utc_or_none(instant: datetime | None) -> datetime | None:
-    return None if instant is None else _utc(instant)
