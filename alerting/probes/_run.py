@@ -160,6 +160,7 @@ async def _store(store: Queryable | None) -> tuple[bool, str, float | None]:
 
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, grpc.aio.AioRpcError):
-        return f"gRPC {exc.code().name}: {exc.details() or ''}".strip()
+        details = exc.details()
+        return f"gRPC {exc.code().name}: {details}" if details else f"gRPC {exc.code().name}"
     text = str(exc) or type(exc).__name__
     return f"{type(exc).__name__}: {text}" if str(exc) else text
