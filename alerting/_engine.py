@@ -9,6 +9,7 @@ id source are injected, so tests replay any sequence of instants.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import uuid
@@ -18,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from alerting import _lifecycle
 from alerting._config import AlertingConfig
+from alerting._dispatch import Planned, due_escalations, plan
 from alerting._evaluate import evaluate
 from alerting._matchers import ConditionSpec, matchers
 from alerting._records import AlertEvent, AlertRecord, Change, NoteKind, Silence
@@ -28,6 +30,8 @@ from slo_engine import SloSet
 logger = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 MAX_SILENCE = timedelta(days=366)
+# How far back a resolution not yet told is still sent.
+RESOLVED_LOOKBACK = timedelta(days=1)
 
 
 def utc_now() -> datetime:
@@ -94,6 +98,22 @@ class AlertEngine:
         resolved = tuple(c.alert for c in changes if c.alert and _kinds(c) & {"resolved"})
         return Evaluated(instant, len(observations), fired, resolved)
 
+    def due(self, now: datetime | None = None) -> list[Planned]:
+        """Raise the escalations that are due, then plan the notifications due at
+        ``now``: for the open alerts, and the recently resolved ones whose resolution
+        may not have been told yet (a failed delivery is planned again)."""
+        instant = now or self.clock()
+        for alert, level in due_escalations(self.open_alerts(), self.config, instant):
+            self._change(alert.id, functools.partial(_escalated, level=level))
+        current = {a.id: a for a in self.open_alerts()}
+        since = instant - RESOLVED_LOOKBACK
+        for alert in self._state.alerts(("resolved",), since=since, limit=1000):
+            if alert.fired and alert.id not in current:
+                current[alert.id] = alert
+        alerts = list(current.values())
+        told = self._state.last_notified([a.id for a in alerts])
+        return plan(alerts, self._state.silences(), told, self.config, instant)
+
     def acknowledge(self, alert_id: str, actor: str, note: str = "") -> AlertRecord:
         return self._change(alert_id, lambda a, now: _lifecycle.acknowledge(a, actor, now, note))
 
@@ -102,9 +122,6 @@ class AlertEngine:
 
     def annotate(self, alert_id: str, actor: str, kind: NoteKind, text: str) -> AlertRecord:
         return self._change(alert_id, lambda a, now: _lifecycle.annotate(a, actor, now, kind, text))
-
-    def escalate(self, alert: AlertRecord, level: int) -> AlertRecord:
-        return self._change(alert.id, lambda a, now: _lifecycle.escalate(a, level, now))
 
     def alert(self, alert_id: str) -> tuple[AlertRecord, list[AlertEvent]]:
         found = self._state.alert(alert_id)
@@ -185,6 +202,10 @@ class AlertEngine:
                 self._open[alert.fingerprint] = alert
             elif self._open.get(alert.fingerprint, alert).id == alert.id:
                 self._open.pop(alert.fingerprint, None)
+
+
+def _escalated(alert: AlertRecord, now: datetime, *, level: int) -> Change:
+    return _lifecycle.escalate(alert, level, now)
 
 
 def _kinds(change: Change) -> set[str]:
