@@ -105,7 +105,10 @@ def test_an_alert_is_told_once_escalates_repeats_and_resolves(store: Store) -> N
         files = _files(receiver.url)
         config = load_alerting(files)
         engine = AlertEngine(store, config, load(files), clock=clock)
-        payments = {"service": "payments", "alertname": ConditionSpec(matches="pay.*")}
+        payments: dict[str, str | list[str] | ConditionSpec] = {
+            "service": "payments",
+            "alertname": ConditionSpec(matches="pay.*"),
+        }
         engine.add_silence(payments, None, T0 + timedelta(hours=3), "bob", "migration")
         points = [
             GaugePoint(service, "queue.depth", {}, T0 - timedelta(seconds=10), 20.0)
