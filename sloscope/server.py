@@ -27,8 +27,10 @@ from typing import Any, Final
 
 import uvicorn
 
+from alerting import AlertEngine
 from processor import BatchOptions, Limits, Receiver, ReceiverOptions, TlsFiles, open_store
 from processor.store import Store, parse_dsn
+from sloscope._alerting import open_engine, running_alerting
 from sloscope._local_server import ServerAddress, remove_serve_file, write_serve_file
 from sloscope.api import ApiContext, create_app
 from sloscope.api._access import is_loopback
@@ -129,7 +131,10 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
         if parts.ingest:
             receiver = Receiver(store.reopen(), receiver_options(settings.processor), spool)
             await receiver.start()
-        context = await loop.run_in_executor(None, _api_context, settings, store, receiver)
+        alerts = None
+        if parts.engine:
+            alerts = await loop.run_in_executor(None, open_engine, store, settings.slo.slos_dir)
+        context = await loop.run_in_executor(None, _api_context, settings, store, receiver, alerts)
         api = _ApiServer(_api_config(settings, context, engine=parts.engine))
         api_task = loop.create_task(api.serve(), name="sloscope-api")
         await _wait_started(api, api_task)
@@ -151,7 +156,11 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
             },
         )
         try:
-            await stop.wait()
+            if alerts is not None:
+                async with running_alerting(alerts, store, receiver, stop):
+                    await stop.wait()
+            else:
+                await stop.wait()
         finally:
             logger.info("sloscope stopping")
             if receiver is not None:
@@ -193,10 +202,12 @@ def _spool(data_dir: Path | None) -> Iterator[Path]:
     yield spool_dir
 
 
-def _api_context(settings: Settings, store: Store, receiver: Receiver | None) -> ApiContext:
+def _api_context(
+    settings: Settings, store: Store, receiver: Receiver | None, alerts: AlertEngine | None
+) -> ApiContext:
     checks = {"otlp": lambda: _receiver_health(receiver)} if receiver is not None else {}
     return ApiContext.open(
-        store, settings.api, slos_dir=settings.slo.slos_dir, health_checks=checks
+        store, settings.api, slos_dir=settings.slo.slos_dir, health_checks=checks, alerts=alerts
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import Request
 
+from alerting import AlertEngine
 from processor.store import Store
 from sloscope._read_query import QueryLimits
 from sloscope.api._sessions import HEALTH_TIMEOUT_S, HealthProbe, QuerySessions
@@ -27,6 +28,7 @@ class ApiContext:
     settings: ApiSettings
     slos_dir: Path = Path("./slos")
     health_checks: dict[str, HealthCheck] = field(default_factory=dict)
+    alerts: AlertEngine | None = None
 
     @classmethod
     def open(
@@ -36,6 +38,7 @@ class ApiContext:
         *,
         slos_dir: Path = Path("./slos"),
         health_checks: dict[str, HealthCheck] | None = None,
+        alerts: AlertEngine | None = None,
     ) -> ApiContext:
         """Open the API's own sessions on ``store`` (which is left to its other users)."""
         limits = QueryLimits.from_settings(settings)
@@ -46,6 +49,7 @@ class ApiContext:
             settings=settings,
             slos_dir=slos_dir,
             health_checks=dict(health_checks or {}),
+            alerts=alerts,
         )
 
     def close(self) -> None:

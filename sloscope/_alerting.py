@@ -1,0 +1,85 @@
+"""The alert and health-check loops as ``sloscope serve`` runs them (engine role).
+
+``start_alerting`` reads the SLO files' ``alerting:`` and ``health_checks:`` sections,
+opens the alert engine on its own store session (alerts and silences carried over from
+the store), and starts the evaluation loop and, with a receiver to write through, the
+probe loop. SLO files that do not validate leave alerting idle rather than stop the
+ingest: the error is logged with every issue, as ``slo validate`` would print it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from alerting import AlertEngine, AlertingConfig, load_alerting
+from alerting._loop import Notifier, alert_loop
+from alerting.probes import ProbeResult, health_metrics, probe_loop
+from processor import Receiver
+from processor.store import Store
+from slo_engine import SloSet, SpecError, load, read_sources
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    config: AlertingConfig
+    slo_set: SloSet
+
+
+def load_sections(slos_dir: Path) -> Loaded:
+    """The alerting configuration and SLOs of ``slos_dir`` (none when it is absent)."""
+    if not slos_dir.exists():
+        return Loaded(AlertingConfig(), SloSet())
+    try:
+        sources = read_sources([slos_dir])
+        return Loaded(load_alerting(sources), load(sources))
+    except SpecError as exc:
+        logger.error(
+            "alerting idle: the SLO files have errors",
+            extra={"issues": [str(issue) for issue in exc.issues]},
+        )
+        return Loaded(AlertingConfig(), SloSet())
+
+
+def open_engine(store: Store, slos_dir: Path) -> AlertEngine:
+    loaded = load_sections(slos_dir)
+    return AlertEngine(store.reopen(), loaded.config, loaded.slo_set)
+
+
+@contextlib.asynccontextmanager
+async def running_alerting(
+    engine: AlertEngine, store: Store, receiver: Receiver | None, stop: asyncio.Event
+) -> AsyncIterator[None]:
+    """The loops, for the duration of the ``async with``; stopped and awaited at its end."""
+    tasks: list[asyncio.Task[None]] = []
+    async with httpx.AsyncClient() as http:
+        notifier = Notifier(engine, http)
+        tasks.append(
+            asyncio.create_task(alert_loop(engine, notifier, stop), name="sloscope-alerts")
+        )
+        checks = engine.config.health_checks
+        if checks and receiver is not None:
+
+            async def record(result: ProbeResult) -> None:
+                await receiver.submit(health_metrics([result]))
+
+            tasks.append(
+                asyncio.create_task(
+                    probe_loop(checks, store=store, on_result=record), name="sloscope-probes"
+                )
+            )
+        try:
+            yield
+        finally:
+            stop.set()
+            for task in tasks[1:]:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
