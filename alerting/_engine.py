@@ -20,11 +20,12 @@ from datetime import UTC, datetime, timedelta
 from alerting import _lifecycle
 from alerting._config import AlertingConfig
 from alerting._dispatch import Planned, due_escalations, plan
-from alerting._evaluate import evaluate
+from alerting._evaluate import evaluate, health_observations
 from alerting._matchers import ConditionSpec, matchers
 from alerting._records import AlertEvent, AlertRecord, Change, NoteKind, Silence
 from alerting._state_store import StateStore, Writable
 from alerting.errors import InvalidAction, NotFound
+from alerting.probes import ServiceHealth
 from slo_engine import SloSet
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class AlertEngine:
         *,
         clock: Clock = utc_now,
         ids: Callable[[], str] = new_id,
+        health: Callable[[], Sequence[ServiceHealth]] | None = None,
     ) -> None:
         self.config = config
         self.slo_set = slo_set
@@ -69,6 +71,7 @@ class AlertEngine:
         self._store = store
         self._state = StateStore(store)
         self._ids = ids
+        self._health = health
         self._lock = threading.Lock()
         self._open = {alert.fingerprint: alert for alert in self._state.open_alerts()}
 
@@ -84,6 +87,8 @@ class AlertEngine:
         """Measure every rule at ``at`` (now) and move each alert along its lifecycle."""
         instant = at or self.clock()
         observations = evaluate(self._store, self.config, self.slo_set, instant)
+        if self._health is not None:
+            observations += health_observations(self._health())
         with self._lock:
             changes = []
             for found in observations:

@@ -13,8 +13,9 @@ Numbers come from SQL; this module compares them and names the alerts.
 
 from __future__ import annotations
 
+import html
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Final
 
@@ -24,6 +25,7 @@ from alerting._records import Observation
 from alerting._sql import sql
 from alerting._template import render_all
 from alerting.channels import fingerprint
+from alerting.probes import ServiceHealth
 from processor.store import Queryable
 from slo_engine import FilterTable, SloSet, SloStatus, status
 
@@ -206,3 +208,32 @@ def _slo_observation(
         value=value,
         threshold=threshold,
     )
+
+
+def health_observations(services: Sequence[ServiceHealth]) -> list[Observation]:
+    """An unhealthy service (one of its own checks fails) raises a critical alert; a
+    degraded one (a dependency fails) does not: the dependency's own alert says it."""
+    found = []
+    for service in services:
+        labels = {
+            "alertname": "service-unhealthy",
+            "service": service.service,
+            "severity": "critical",
+        }
+        failed = [check for check in service.checks if check.status == "unhealthy"]
+        detail = "; ".join(f"{check.name}: {check.detail}" for check in failed)
+        found.append(
+            Observation(
+                fingerprint=fingerprint(labels),
+                source="health",
+                labels=labels,
+                annotations={"summary": html.escape(f"{service.service} is unhealthy: {detail}")}
+                if failed
+                else {},
+                channels=(),
+                active=service.status == "unhealthy",
+                value=float(len(failed)),
+                threshold=0.0,
+            )
+        )
+    return found

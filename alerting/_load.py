@@ -33,7 +33,7 @@ from alerting._config import (
 )
 from alerting._matchers import matchers
 from alerting.channels import Channel
-from alerting.probes import HealthCheck
+from alerting.probes import load_health_checks
 from slo_engine import (
     Document,
     SpecError,
@@ -53,7 +53,6 @@ DEFAULT_INHIBIT = (
     Inhibit(matchers({"severity": "page"}), matchers({"severity": "ticket"}), ("slo", "service")),
 )
 _CHANNEL_ADAPTER = pydantic.TypeAdapter(Channel)
-_CHECK_ADAPTER = pydantic.TypeAdapter(HealthCheck)
 
 
 @dataclass
@@ -68,7 +67,6 @@ class _Found:
     escalation: list[Level] = field(default_factory=list)
     rules: dict[str, Rule] = field(default_factory=dict)
     slo_alerts: SloAlerts | None = None
-    health_checks: dict[str, Any] = field(default_factory=dict)
 
 
 def load_alerting(sources: Mapping[str, str]) -> AlertingConfig:
@@ -81,7 +79,11 @@ def load_alerting(sources: Mapping[str, str]) -> AlertingConfig:
         for document in documents:
             if isinstance(document.data, dict):
                 _section(document, found)
-                _health_checks(document, found)
+    try:
+        health_checks = load_health_checks(sources)
+    except SpecError as exc:
+        found.issues += exc.issues
+        health_checks = ()
     for name, document, path in found.channel_refs:
         if name not in found.channels:
             found.issues.append(document.issue(path, f"no channel named {name!r}"))
@@ -97,7 +99,7 @@ def load_alerting(sources: Mapping[str, str]) -> AlertingConfig:
         escalation=tuple(sorted(found.escalation, key=lambda level: level.after)),
         rules=tuple(found.rules.values()),
         slo_alerts=found.slo_alerts,
-        health_checks=tuple(found.health_checks.values()),
+        health_checks=health_checks,
     )
 
 
@@ -151,25 +153,6 @@ def _channel(document: Document, path: Path, item: Any, found: _Found) -> None:
         )
         return
     found.channels[channel.name] = channel
-
-
-def _health_checks(document: Document, found: _Found) -> None:
-    raw = document.data.get("health_checks")
-    if not isinstance(raw, list):
-        return
-    for index, item in enumerate(raw):
-        path: Path = ("health_checks", index)
-        try:
-            check = _CHECK_ADAPTER.validate_python(item)
-        except pydantic.ValidationError as exc:
-            found.issues += pydantic_issues(document, exc, path, path)
-            continue
-        if check.name in found.health_checks:
-            found.issues.append(
-                document.issue((*path, "name"), f"duplicate health check name {check.name!r}")
-            )
-            continue
-        found.health_checks[check.name] = check
 
 
 def _rule(document: Document, path: Path, spec: RuleSpec, raw: Any, found: _Found) -> None:

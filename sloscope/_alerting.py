@@ -2,9 +2,11 @@
 
 ``start_alerting`` reads the SLO files' ``alerting:`` and ``health_checks:`` sections,
 opens the alert engine on its own store session (alerts and silences carried over from
-the store), and starts the evaluation loop and, with a receiver to write through, the
-probe loop. SLO files that do not validate leave alerting idle rather than stop the
-ingest: the error is logged with every issue, as ``slo validate`` would print it.
+the store), and starts the evaluation loop and the probe loop, whose results feed the health board
+(``GET /api/health``, the alerts of unhealthy services) and, with a receiver, the store
+as the ``sloscope.health_check.*`` gauges. SLO files that do not validate leave
+alerting idle rather than stop the ingest: the error is logged with every issue, as
+``slo validate`` would print it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import httpx
 
 from alerting import AlertEngine, AlertingConfig, load_alerting
 from alerting._loop import Notifier, alert_loop
-from alerting.probes import ProbeResult, health_metrics, probe_loop
+from alerting.probes import HealthBoard, ProbeResult, health_metrics, probe_loop
 from processor import Receiver
 from processor.store import Store
 from slo_engine import SloSet, SpecError, load, read_sources
@@ -49,14 +51,22 @@ def load_sections(slos_dir: Path) -> Loaded:
         return Loaded(AlertingConfig(), SloSet())
 
 
-def open_engine(store: Store, slos_dir: Path) -> AlertEngine:
+def open_engine(store: Store, slos_dir: Path) -> tuple[AlertEngine, HealthBoard]:
+    """The alert engine on its own session, and the board the probe loop feeds (its
+    unhealthy services raise alerts; ``GET /api/health`` reads it)."""
     loaded = load_sections(slos_dir)
-    return AlertEngine(store.reopen(), loaded.config, loaded.slo_set)
+    board = HealthBoard(loaded.config.health_checks, live=True)
+    engine = AlertEngine(store.reopen(), loaded.config, loaded.slo_set, health=board.tree)
+    return engine, board
 
 
 @contextlib.asynccontextmanager
 async def running_alerting(
-    engine: AlertEngine, store: Store, receiver: Receiver | None, stop: asyncio.Event
+    engine: AlertEngine,
+    board: HealthBoard,
+    store: Store,
+    receiver: Receiver | None,
+    stop: asyncio.Event,
 ) -> AsyncIterator[None]:
     """The loops, for the duration of the ``async with``; stopped and awaited at its end."""
     tasks: list[asyncio.Task[None]] = []
@@ -66,10 +76,12 @@ async def running_alerting(
             asyncio.create_task(alert_loop(engine, notifier, stop), name="sloscope-alerts")
         )
         checks = engine.config.health_checks
-        if checks and receiver is not None:
+        if checks:
 
             async def record(result: ProbeResult) -> None:
-                await receiver.submit(health_metrics([result]))
+                board.record(result)
+                if receiver is not None:
+                    await receiver.submit(health_metrics([result]))
 
             tasks.append(
                 asyncio.create_task(

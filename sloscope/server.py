@@ -28,6 +28,7 @@ from typing import Any, Final
 import uvicorn
 
 from alerting import AlertEngine
+from alerting.probes import HealthBoard
 from processor import BatchOptions, Limits, Receiver, ReceiverOptions, TlsFiles, open_store
 from processor.store import Store, parse_dsn
 from sloscope._alerting import open_engine, running_alerting
@@ -131,10 +132,12 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
         if parts.ingest:
             receiver = Receiver(store.reopen(), receiver_options(settings.processor), spool)
             await receiver.start()
-        alerts = None
+        alerting = None
         if parts.engine:
-            alerts = await loop.run_in_executor(None, open_engine, store, settings.slo.slos_dir)
-        context = await loop.run_in_executor(None, _api_context, settings, store, receiver, alerts)
+            alerting = await loop.run_in_executor(None, open_engine, store, settings.slo.slos_dir)
+        context = await loop.run_in_executor(
+            None, _api_context, settings, store, receiver, alerting
+        )
         api = _ApiServer(_api_config(settings, context, engine=parts.engine))
         api_task = loop.create_task(api.serve(), name="sloscope-api")
         await _wait_started(api, api_task)
@@ -156,8 +159,8 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
             },
         )
         try:
-            if alerts is not None:
-                async with running_alerting(alerts, store, receiver, stop):
+            if alerting is not None:
+                async with running_alerting(*alerting, store, receiver, stop):
                     await stop.wait()
             else:
                 await stop.wait()
@@ -203,11 +206,19 @@ def _spool(data_dir: Path | None) -> Iterator[Path]:
 
 
 def _api_context(
-    settings: Settings, store: Store, receiver: Receiver | None, alerts: AlertEngine | None
+    settings: Settings,
+    store: Store,
+    receiver: Receiver | None,
+    alerting: tuple[AlertEngine, HealthBoard] | None,
 ) -> ApiContext:
     checks = {"otlp": lambda: _receiver_health(receiver)} if receiver is not None else {}
     return ApiContext.open(
-        store, settings.api, slos_dir=settings.slo.slos_dir, health_checks=checks, alerts=alerts
+        store,
+        settings.api,
+        slos_dir=settings.slo.slos_dir,
+        health_checks=checks,
+        alerts=alerting[0] if alerting else None,
+        health_board=alerting[1] if alerting else None,
     )
 
 

@@ -26,6 +26,7 @@ when a name is unknown or the dependencies loop. Durations are bounded: an inter
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Annotated, Literal
 
@@ -150,19 +151,34 @@ class HealthCheck(Strict):
 
 def _consistent(checks: list[HealthCheck]) -> list[HealthCheck]:
     """Names unique, dependencies known and without a loop."""
+    problems = list_problems(checks)
+    if problems:
+        raise ValueError(problems[0][2])
+    return checks
+
+
+def list_problems(checks: Sequence[HealthCheck]) -> list[tuple[int, str, str]]:
+    """What is wrong with the list as a whole, as (index of the check, its field,
+    message): a name used twice, a dependency on an unknown check, a loop."""
+    problems: list[tuple[int, str, str]] = []
     by_name: dict[str, HealthCheck] = {}
-    for check in checks:
+    for index, check in enumerate(checks):
         if check.name in by_name:
-            raise ValueError(f"the check name {check.name!r} is used twice")
-        by_name[check.name] = check
-    for check in checks:
+            problems.append((index, "name", f"the check name {check.name!r} is used twice"))
+        else:
+            by_name[check.name] = check
+    for index, check in enumerate(checks):
         unknown = [name for name in check.depends_on if name not in by_name]
         if unknown:
-            raise ValueError(f"{check.name!r} depends on unknown checks: {', '.join(unknown)}")
+            message = f"{check.name!r} depends on unknown checks: {', '.join(unknown)}"
+            problems.append((index, "depends_on", message))
+    if problems:
+        return problems
     cycle = _find_cycle(by_name)
     if cycle:
-        raise ValueError(f"the dependencies loop: {' -> '.join(cycle)}")
-    return checks
+        index = next(i for i, check in enumerate(checks) if check.name == cycle[0])
+        problems.append((index, "depends_on", f"the dependencies loop: {' -> '.join(cycle)}"))
+    return problems
 
 
 def _find_cycle(by_name: dict[str, HealthCheck]) -> list[str]:

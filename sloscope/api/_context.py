@@ -10,8 +10,10 @@ from typing import Any
 from fastapi import Request
 
 from alerting import AlertEngine
+from alerting.probes import HealthBoard
 from processor.store import Store
 from sloscope._read_query import QueryLimits
+from sloscope.api._health_files import HealthFiles
 from sloscope.api._sessions import HEALTH_TIMEOUT_S, HealthProbe, QuerySessions
 from sloscope.config import ApiSettings
 
@@ -29,6 +31,10 @@ class ApiContext:
     slos_dir: Path = Path("./slos")
     health_checks: dict[str, HealthCheck] = field(default_factory=dict)
     alerts: AlertEngine | None = None
+    # The board a probe loop feeds (serve); without one, GET /api/health runs the
+    # checks of slos_dir on request.
+    health_board: HealthBoard | None = None
+    health_files: HealthFiles = field(default_factory=HealthFiles)
 
     @classmethod
     def open(
@@ -39,6 +45,7 @@ class ApiContext:
         slos_dir: Path = Path("./slos"),
         health_checks: dict[str, HealthCheck] | None = None,
         alerts: AlertEngine | None = None,
+        health_board: HealthBoard | None = None,
     ) -> ApiContext:
         """Open the API's own sessions on ``store`` (which is left to its other users)."""
         limits = QueryLimits.from_settings(settings)
@@ -50,6 +57,7 @@ class ApiContext:
             slos_dir=slos_dir,
             health_checks=dict(health_checks or {}),
             alerts=alerts,
+            health_board=health_board,
         )
 
     def close(self) -> None:

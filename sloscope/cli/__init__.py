@@ -35,6 +35,7 @@ def _register() -> None:
     # keeps each module free to import from this package.
     from sloscope.cli import (  # noqa: PLC0415
         _alerts,
+        _health,
         _query,
         _report,
         _schema,
@@ -50,6 +51,7 @@ def _register() -> None:
     _schema.register(app)
     _store.register(app)
     _alerts.register(app)
+    _health.register(app)
 
 
 _register()
