@@ -1,0 +1,115 @@
+"""End to end: an instrumented app exports to a real ``sloscope serve``, starts failing,
+and the page reaches a recording webhook as Alertmanager's payload; an acknowledgement
+through the API is recorded with who and when."""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from instrumentation import build_telemetry, instrument_app, resolve_settings
+from tests.instrumentation.apps.checkout import create_app
+from tests.support.receivers import HttpReceiver, http_receiver
+from tests.support.serve import ServeProcess
+from tests.support.servers import serving, wait_for
+
+pytestmark = pytest.mark.slow
+SLOS = """\
+service: checkout
+slos:
+  - name: checkout-availability
+    objective: 0.999
+    window: 30d
+    sli:
+      availability: {{}}
+alerting:
+  interval: 1s
+  channels:
+    - name: oncall
+      webhook: {{url: "{url}/hook"}}
+  rules:
+    - name: checkout-errors
+      service: checkout
+      aggregation: error_ratio
+      window: 1m
+      op: gt
+      value: 0.05
+      severity: critical
+      channels: [oncall]
+      annotations: {{summary: "checkout fails {{{{ value | percent }}}} of requests"}}
+"""
+
+
+def _alerts(receiver: HttpReceiver) -> list[dict[str, Any]]:
+    return [alert for post in receiver.posts("/hook") for alert in post.json()["alerts"]]
+
+
+def test_a_failing_app_pages_the_webhook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with http_receiver() as receiver:
+        slos = tmp_path / "slos"
+        slos.mkdir()
+        (slos / "checkout.yaml").write_text(SLOS.format(url=receiver.url))
+        serve = ServeProcess(tmp_path / "data", args=["--slos", str(slos)])
+        serve.start()
+        try:
+            monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://{serve.otlp_endpoint}")
+            settings = resolve_settings(os.environ, service_name="checkout", resource_metrics=False)
+            telemetry = build_telemetry(settings)
+            try:
+                app = instrument_app(
+                    create_app(telemetry.meter_provider), meter_provider=telemetry.meter_provider
+                )
+                with serving(app) as base_url, httpx.Client(base_url=base_url) as client:
+                    for _ in range(20):
+                        client.get("/unavailable")
+                assert telemetry.force_flush(timeout_s=30)
+            finally:
+                telemetry.shutdown()
+            # The rule's minute is evaluated once it has ended (at most a minute later).
+            wait_for(lambda: bool(_alerts(receiver)), timeout_s=150, what="the page")
+            body = receiver.posts("/hook")[0].json()
+            assert body["version"] == "4"
+            assert body["status"] == "firing"
+            assert body["receiver"] == "oncall"
+            (alert,) = body["alerts"]
+            assert alert["labels"] == {
+                "alertname": "checkout-errors",
+                "service": "checkout",
+                "severity": "critical",
+            }
+            assert alert["annotations"] == {"summary": "checkout fails 100% of requests"}
+
+            listed = _get(serve.api_url + "/api/alerts?state=firing")["alerts"]
+            (firing,) = [a for a in listed if a["labels"]["alertname"] == "checkout-errors"]
+            assert firing["value"] == 1.0
+            acked = _post(serve.api_url + f"/api/alerts/{firing['id']}/ack", {"by": "alice"})
+            assert acked["acknowledged_by"] == "alice"
+        finally:
+            assert serve.stop() == 0
+        # A restart keeps the alert, acknowledged, with its history.
+        serve.start()
+        try:
+            detail = _get(serve.api_url + f"/api/alerts/{firing['id']}")
+            assert detail["alert"]["state"] == "acknowledged"
+            assert [e["kind"] for e in detail["history"]] == ["firing", "acknowledged"]
+        finally:
+            assert serve.stop() == 0
+
+
+def _get(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - loopback
+        return json.loads(response.read())
+
+
+def _post(url: str, body: Any) -> Any:
+    request = urllib.request.Request(  # noqa: S310 - loopback
+        url, data=json.dumps(body).encode(), headers={"content-type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        return json.loads(response.read())
