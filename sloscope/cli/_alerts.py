@@ -1,16 +1,20 @@
 """``sloscope alerts list|show|ack|resolve|annotate|silence|evaluate``.
 
-These open the store themselves, as ``slo status`` does when no server holds it. When
-``sloscope serve`` holds the data directory it evaluates alerts itself; these commands
-then say so (exit 2) rather than open a store another process owns.
+These open the store themselves, as ``slo status`` does, when no server holds it. When
+``sloscope serve`` holds the data directory, they go through its API
+(``/api/alerts``, ``/api/silences``) with the token of the same settings; ``evaluate``
+then says that serve evaluates on its own (exit 2).
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
+import urllib.parse
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -29,8 +33,9 @@ from alerting import (
 from alerting._matchers import ConditionSpec
 from processor import open_store
 from slo_engine import load, read_sources
+from sloscope._api_client import call_json
 from sloscope._local_server import find_running_server
-from sloscope.cli._context import fail, load_settings
+from sloscope.cli._context import api_token, fail, load_settings
 from sloscope.cli._slo import engine_errors, parse_instant
 from sloscope.errors import UsageError
 
@@ -43,10 +48,37 @@ Slos = Annotated[
     Path | None, typer.Option("--slos", help="SLO files or directory [settings: slo.slos_dir].")
 ]
 Actor = Annotated[str, typer.Option("--by", help="Who makes the change (recorded).")]
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(alerts_app)
+
+
+@dataclass(frozen=True, slots=True)
+class Remote:
+    """The running server's API, for a data directory it holds."""
+
+    url: str
+    token: str | None
+
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        return call_json(method, self.url, path, body=body, token=self.token)
+
+
+@contextlib.contextmanager
+def _target(
+    ctx: typer.Context, slos: Path | None, data_dir: Path | None, dsn: str | None
+) -> Iterator[AlertEngine | Remote]:
+    """The running server's API when it holds the store, else a local engine."""
+    with engine_errors(ctx):
+        settings = load_settings(ctx, {"store": {"data_dir": data_dir, "dsn": dsn}})
+        server = find_running_server(settings.store)
+        if server is not None:
+            yield Remote(server.api_url, api_token(settings))
+            return
+    with _engine(ctx, slos, data_dir, dsn) as engine:
+        yield engine
 
 
 @contextlib.contextmanager
@@ -57,8 +89,8 @@ def _engine(
         settings = load_settings(ctx, {"store": {"data_dir": data_dir, "dsn": dsn}})
         if find_running_server(settings.store) is not None:
             raise UsageError(
-                "sloscope serve holds the store and runs the alerts: use its API "
-                "(/api/alerts), or stop it"
+                "sloscope serve holds the store and evaluates the alerts every interval: "
+                "see `sloscope alerts list`"
             )
         sources = read_sources([slos or settings.slo.slos_dir])
         config = load_alerting(sources)
@@ -119,10 +151,14 @@ def list_command(
     dsn: Dsn = None,
 ) -> None:
     """Alerts, most recent first."""
-    with _engine(ctx, slos, data_dir, dsn) as engine:
-        found = AlertList(
-            alerts=[AlertView.of(a) for a in engine.state.alerts(state or (), limit=limit)]
-        )
+    with _target(ctx, slos, data_dir, dsn) as target:
+        if isinstance(target, Remote):
+            query = urllib.parse.urlencode([("limit", limit), *(("state", s) for s in state or ())])
+            found = AlertList.model_validate(target.call("GET", f"/api/alerts?{query}"))
+        else:
+            found = AlertList(
+                alerts=[AlertView.of(a) for a in target.state.alerts(state or (), limit=limit)]
+            )
         if as_json:
             typer.echo(found.model_dump_json(indent=2))
             return
@@ -143,9 +179,14 @@ def show_command(
     dsn: Dsn = None,
 ) -> None:
     """One alert and its history: who changed what, when."""
-    with _engine(ctx, slos, data_dir, dsn) as engine:
-        alert, events = engine.alert(alert_id)
-        detail = AlertDetail(alert=AlertView.of(alert), history=[EventView.of(e) for e in events])
+    with _target(ctx, slos, data_dir, dsn) as target:
+        if isinstance(target, Remote):
+            detail = AlertDetail.model_validate(target.call("GET", f"/api/alerts/{_id(alert_id)}"))
+        else:
+            alert, events = target.alert(alert_id)
+            detail = AlertDetail(
+                alert=AlertView.of(alert), history=[EventView.of(e) for e in events]
+            )
         if as_json:
             typer.echo(detail.model_dump_json(indent=2))
             return
@@ -171,9 +212,15 @@ def ack_command(
     dsn: Dsn = None,
 ) -> None:
     """Acknowledge a firing alert: no repeats, no escalation."""
-    with _engine(ctx, slos, data_dir, dsn) as engine:
-        alert = engine.acknowledge(alert_id, _bounded(by), _bounded(note, 4096))
-        typer.echo(f"{alert.id} acknowledged by {alert.acknowledged_by}")
+    with _target(ctx, slos, data_dir, dsn) as target:
+        if isinstance(target, Remote):
+            body = {"by": by, "note": note}
+            view = AlertView.model_validate(
+                target.call("POST", f"/api/alerts/{_id(alert_id)}/ack", body)
+            )
+        else:
+            view = AlertView.of(target.acknowledge(alert_id, _bounded(by), _bounded(note, 4096)))
+        typer.echo(f"{view.id} acknowledged by {view.acknowledged_by}")
 
 
 @alerts_app.command("resolve")
@@ -188,9 +235,15 @@ def resolve_command(
     dsn: Dsn = None,
 ) -> None:
     """Resolve an alert by hand (it fires again once its condition has cleared)."""
-    with _engine(ctx, slos, data_dir, dsn) as engine:
-        alert = engine.resolve(alert_id, _bounded(by), _bounded(note, 4096))
-        typer.echo(f"{alert.id} resolved by {alert.resolved_by}")
+    with _target(ctx, slos, data_dir, dsn) as target:
+        if isinstance(target, Remote):
+            body = {"by": by, "note": note}
+            view = AlertView.model_validate(
+                target.call("POST", f"/api/alerts/{_id(alert_id)}/resolve", body)
+            )
+        else:
+            view = AlertView.of(target.resolve(alert_id, _bounded(by), _bounded(note, 4096)))
+        typer.echo(f"{view.id} resolved by {view.resolved_by}")
 
 
 @alerts_app.command("annotate")
@@ -208,9 +261,13 @@ def annotate_command(
     dsn: Dsn = None,
 ) -> None:
     """Add a note, an action taken or the resolution to an alert's record."""
-    with _engine(ctx, slos, data_dir, dsn) as engine:
-        alert = engine.annotate(alert_id, _bounded(by), kind, _bounded(text, 4096))
-        typer.echo(f"{alert.id} annotated ({kind})")
+    with _target(ctx, slos, data_dir, dsn) as target:
+        if isinstance(target, Remote):
+            body = {"by": by, "kind": kind, "text": text}
+            target.call("POST", f"/api/alerts/{_id(alert_id)}/annotations", body)
+        else:
+            target.annotate(alert_id, _bounded(by), kind, _bounded(text, 4096))
+        typer.echo(f"{alert_id} annotated ({kind})")
 
 
 @alerts_app.command("silence")
@@ -228,7 +285,7 @@ def silence_command(
     dsn: Dsn = None,
 ) -> None:
     """Silence the alerts matching every matcher, from now until --until."""
-    with _engine(ctx, slos, data_dir, dsn) as engine:
+    with _target(ctx, slos, data_dir, dsn) as target:
         spec: dict[str, str | list[str] | ConditionSpec] = {}
         for text in matcher:
             label, sep, value = text.partition("=")
@@ -236,8 +293,25 @@ def silence_command(
                 raise UsageError(f"a matcher is label=value or label=~regex, got {text!r}")
             spec[label] = ConditionSpec(matches=value[1:]) if value.startswith("~") else value
         ends = parse_instant(until)
-        silence = engine.add_silence(spec, None, ends, _bounded(by), _bounded(comment, 4096))
-        typer.echo(SilenceView.of(silence).model_dump_json())
+        if isinstance(target, Remote):
+            written = {
+                k: v.model_dump(exclude_none=True) if isinstance(v, ConditionSpec) else v
+                for k, v in spec.items()
+            }
+            body = {"matchers": written, "ends_at": ends.isoformat(), "by": by, "comment": comment}
+            view = SilenceView.model_validate(target.call("POST", "/api/silences", body))
+        else:
+            view = SilenceView.of(
+                target.add_silence(spec, None, ends, _bounded(by), _bounded(comment, 4096))
+            )
+        typer.echo(view.model_dump_json())
+
+
+def _id(alert_id: str) -> str:
+    """An id as a path segment: the API's own form, checked before it is sent."""
+    if not _ID.fullmatch(alert_id):
+        raise UsageError(f"an alert id is letters, digits, _ and -, got {alert_id!r}")
+    return alert_id
 
 
 def _bounded(text: str, limit: int = 256) -> str:

@@ -12,8 +12,11 @@ from typing import Any
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+from alerting import AlertDetail
 from instrumentation import build_telemetry, instrument_app, resolve_settings
+from sloscope.cli import app
 from tests.instrumentation.apps.checkout import create_app
 from tests.support.receivers import HttpReceiver, http_receiver
 from tests.support.serve import ServeProcess
@@ -62,10 +65,10 @@ def test_a_failing_app_pages_the_webhook(tmp_path: Path, monkeypatch: pytest.Mon
             settings = resolve_settings(os.environ, service_name="checkout", resource_metrics=False)
             telemetry = build_telemetry(settings)
             try:
-                app = instrument_app(
+                service = instrument_app(
                     create_app(telemetry.meter_provider), meter_provider=telemetry.meter_provider
                 )
-                with serving(app) as base_url, httpx.Client(base_url=base_url) as client:
+                with serving(service) as base_url, httpx.Client(base_url=base_url) as client:
                     for _ in range(20):
                         client.get("/unavailable")
                 assert telemetry.force_flush(timeout_s=30)
@@ -88,28 +91,30 @@ def test_a_failing_app_pages_the_webhook(tmp_path: Path, monkeypatch: pytest.Mon
             listed = _get(serve.api_url + "/api/alerts?state=firing")["alerts"]
             (firing,) = [a for a in listed if a["labels"]["alertname"] == "checkout-errors"]
             assert firing["value"] == 1.0
-            acked = _post(serve.api_url + f"/api/alerts/{firing['id']}/ack", {"by": "alice"})
-            assert acked["acknowledged_by"] == "alice"
+            # The CLI goes through the server that holds the data directory.
+            data = ["--data-dir", str(serve.data_dir)]
+            acked = CliRunner().invoke(app, ["alerts", "ack", firing["id"], "--by", "alice", *data])
+            assert acked.exit_code == 0, acked.output
+            again = CliRunner().invoke(app, ["alerts", "ack", firing["id"], "--by", "bob", *data])
+            assert again.exit_code == 2, again.output
+            assert "acknowledged by alice" in again.stderr
         finally:
             assert serve.stop() == 0
         # A restart keeps the alert, acknowledged, with its history.
         serve.start()
         try:
-            detail = _get(serve.api_url + f"/api/alerts/{firing['id']}")
-            assert detail["alert"]["state"] == "acknowledged"
-            assert [e["kind"] for e in detail["history"]] == ["firing", "acknowledged"]
+            shown = CliRunner().invoke(app, ["alerts", "show", firing["id"], "--json", *data])
+            assert shown.exit_code == 0, shown.output
+            detail = AlertDetail.model_validate_json(shown.stdout)
+            assert detail.alert.state == "acknowledged"
+            assert [(e.kind, e.actor) for e in detail.history] == [
+                ("firing", "sloscope"),
+                ("acknowledged", "alice"),
+            ]
         finally:
             assert serve.stop() == 0
 
 
 def _get(url: str) -> Any:
     with urllib.request.urlopen(url, timeout=30) as response:
-        return json.loads(response.read())
-
-
-def _post(url: str, body: Any) -> Any:
-    request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers={"content-type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())
