@@ -52,6 +52,7 @@ class Evaluated:
     observed: int
     fired: tuple[AlertRecord, ...]
     resolved: tuple[AlertRecord, ...]
+    created: int = 0
 
 
 class AlertEngine:
@@ -89,19 +90,23 @@ class AlertEngine:
         observations = evaluate(self._store, self.config, self.slo_set, instant)
         if self._health is not None:
             observations += health_observations(self._health())
+        created = 0
         with self._lock:
             changes = []
             for found in observations:
                 current = self._open.get(found.fingerprint)
-                changes.append(
-                    _lifecycle.observe(
-                        current, found, instant, self.config.timing.resolve_hold, self._ids()
-                    )
+                change = _lifecycle.observe(
+                    current, found, instant, self.config.timing.resolve_hold, self._ids()
                 )
+                new = change.alert is not None and (
+                    current is None or current.id != change.alert.id
+                )
+                created += int(new)
+                changes.append(change)
             self._apply(changes)
         fired = tuple(c.alert for c in changes if c.alert and _kinds(c) & {"firing"})
         resolved = tuple(c.alert for c in changes if c.alert and _kinds(c) & {"resolved"})
-        return Evaluated(instant, len(observations), fired, resolved)
+        return Evaluated(instant, len(observations), fired, resolved, created)
 
     def due(self, now: datetime | None = None) -> list[Planned]:
         """Raise the escalations that are due, then plan the notifications due at

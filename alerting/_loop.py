@@ -19,6 +19,7 @@ import httpx
 
 from alerting._dispatch import send
 from alerting._engine import AlertEngine
+from alerting._self_metrics import ALERTS_CREATED, SLO_EVALUATIONS, Monitoring
 from alerting.channels import Delivery, Notification, RetryPolicy, deliver
 
 logger = logging.getLogger(__name__)
@@ -71,20 +72,27 @@ async def alert_loop(
     engine: AlertEngine,
     notifier: Notifier,
     stop: asyncio.Event,
+    *,
     wake: asyncio.Event | None = None,
+    monitoring: Monitoring | None = None,
 ) -> None:
     """Evaluate and notify until ``stop`` is set; ``wake`` set means "new data": the
-    next evaluation comes now rather than at the end of the interval."""
+    next evaluation comes now rather than at the end of the interval. ``monitoring``
+    counts the evaluations and the alerts they create."""
+    monitoring = monitoring or Monitoring()
     wake = wake or asyncio.Event()
     sending: set[asyncio.Task[int]] = set()
     interval_s = engine.config.timing.interval.total_seconds()
     while not stop.is_set():
         try:
-            await asyncio.to_thread(engine.evaluate)
+            result = await asyncio.to_thread(engine.evaluate)
+            monitoring.add(SLO_EVALUATIONS, "outcome", "ok")
+            monitoring.add(ALERTS_CREATED, "outcome", "created", result.created)
             task = asyncio.create_task(notifier.dispatch(), name="sloscope-alert-dispatch")
             sending.add(task)
             task.add_done_callback(_finished(sending))
         except Exception:
+            monitoring.add(SLO_EVALUATIONS, "outcome", "failed")
             logger.exception("alert evaluation failed")
         wake.clear()
         waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]

@@ -22,6 +22,7 @@ import httpx
 
 from alerting import AlertEngine, AlertingConfig, load_alerting
 from alerting._loop import Notifier, alert_loop
+from alerting._self_metrics import HEALTH_CHECKS, Monitoring
 from alerting.probes import HealthBoard, ProbeResult, health_metrics, probe_loop
 from processor import Receiver
 from processor.store import Store
@@ -67,19 +68,24 @@ async def running_alerting(
     store: Store,
     receiver: Receiver | None,
     stop: asyncio.Event,
+    *,
+    monitoring_interval_s: float = 60.0,
 ) -> AsyncIterator[None]:
-    """The loops, for the duration of the ``async with``; stopped and awaited at its end."""
+    """The loops, for the duration of the ``async with``; stopped and awaited at its end.
+    With a receiver, alerting's own metrics are written every ``monitoring_interval_s``
+    and once more at the end."""
     tasks: list[asyncio.Task[None]] = []
+    monitoring = Monitoring()
     async with httpx.AsyncClient() as http:
         notifier = Notifier(engine, http)
-        tasks.append(
-            asyncio.create_task(alert_loop(engine, notifier, stop), name="sloscope-alerts")
-        )
+        loop = alert_loop(engine, notifier, stop, monitoring=monitoring)
+        tasks.append(asyncio.create_task(loop, name="sloscope-alerts"))
         checks = engine.config.health_checks
         if checks:
 
             async def record(result: ProbeResult) -> None:
                 board.record(result)
+                monitoring.add(HEALTH_CHECKS, "outcome", "up" if result.up else "down")
                 if receiver is not None:
                     await receiver.submit(health_metrics([result]))
 
@@ -88,6 +94,9 @@ async def running_alerting(
                     probe_loop(checks, store=store, on_result=record), name="sloscope-probes"
                 )
             )
+        if receiver is not None:
+            report = _report(monitoring, receiver, monitoring_interval_s)
+            tasks.append(asyncio.create_task(report, name="sloscope-alerting-metrics"))
         try:
             yield
         finally:
@@ -95,3 +104,21 @@ async def running_alerting(
             for task in tasks[1:]:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if receiver is not None:
+                await _write(monitoring, receiver)
+
+
+async def _report(monitoring: Monitoring, receiver: Receiver, interval_s: float) -> None:
+    while True:
+        await asyncio.sleep(interval_s)
+        await _write(monitoring, receiver)
+
+
+async def _write(monitoring: Monitoring, receiver: Receiver) -> None:
+    request = monitoring.collect()
+    if request is None:
+        return
+    try:
+        await receiver.submit(request)
+    except Exception:
+        logger.exception("alerting metrics not written")

@@ -160,7 +160,10 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
         )
         try:
             if alerting is not None:
-                async with running_alerting(*alerting, store, receiver, stop):
+                interval_s = settings.processor.self_metrics_interval_s
+                async with running_alerting(
+                    *alerting, store, receiver, stop, monitoring_interval_s=interval_s
+                ):
                     await stop.wait()
             else:
                 await stop.wait()

@@ -58,7 +58,11 @@ def test_a_failing_app_pages_the_webhook(tmp_path: Path, monkeypatch: pytest.Mon
         slos = tmp_path / "slos"
         slos.mkdir()
         (slos / "checkout.yaml").write_text(SLOS.format(url=receiver.url))
-        serve = ServeProcess(tmp_path / "data", args=["--slos", str(slos)])
+        serve = ServeProcess(
+            tmp_path / "data",
+            args=["--slos", str(slos)],
+            env={"SLOSCOPE_PROCESSOR__SELF_METRICS_INTERVAL_S": "1"},
+        )
         serve.start()
         try:
             monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://{serve.otlp_endpoint}")
@@ -91,6 +95,13 @@ def test_a_failing_app_pages_the_webhook(tmp_path: Path, monkeypatch: pytest.Mon
             listed = _get(serve.api_url + "/api/alerts?state=firing")["alerts"]
             (firing,) = [a for a in listed if a["labels"]["alertname"] == "checkout-errors"]
             assert firing["value"] == 1.0
+            # Alerting's own metrics are stored beside the processor's.
+            wait_for(
+                lambda: _monitoring(serve).get("monitoring.alerts.created", 0) >= 1,
+                timeout_s=30,
+                what="alerting's own metrics",
+            )
+            assert _monitoring(serve)["monitoring.slo.evaluations"] >= 1
             # The CLI goes through the server that holds the data directory.
             data = ["--data-dir", str(serve.data_dir)]
             acked = CliRunner().invoke(app, ["alerts", "ack", firing["id"], "--by", "alice", *data])
@@ -113,6 +124,14 @@ def test_a_failing_app_pages_the_webhook(tmp_path: Path, monkeypatch: pytest.Mon
             ]
         finally:
             assert serve.stop() == 0
+
+
+def _monitoring(serve: ServeProcess) -> dict[str, float]:
+    rows = serve.query(
+        "SELECT MetricName, sum(Value) FROM {db:Identifier}.otel_metrics_sum "
+        "WHERE ServiceName = 'sloscope' AND MetricName LIKE 'monitoring.%' GROUP BY MetricName"
+    )
+    return {str(row[0]): float(row[1]) for row in rows}
 
 
 def _get(url: str) -> Any:

@@ -86,6 +86,7 @@ def test_rules_and_slo_alerts_fire_with_their_values(store: Store) -> None:
     engine = AlertEngine(store, config, load(FILES), ids=iter(f"a{i}" for i in range(99)).__next__)
     result = engine.evaluate(T0 + timedelta(minutes=1))
     fired = {a.labels["alertname"]: a for a in result.fired}
+    assert result.created == 7
     assert set(fired) == {
         "checkout-errors",
         "checkout-memory",
@@ -114,6 +115,7 @@ def test_rules_and_slo_alerts_fire_with_their_values(store: Store) -> None:
     # The same condition again: the same alerts, nothing new.
     again = engine.evaluate(T0 + timedelta(minutes=1, seconds=10))
     assert again.fired == ()
+    assert again.created == 0
     assert len(engine.open_alerts()) == 7
 
     # A restart in the middle keeps every alert; the next minute is clean and all resolve.
