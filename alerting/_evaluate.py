@@ -1,9 +1,10 @@
 """One evaluation: every rule measured in the store at an instant, as ``Observation``s.
 
-* Threshold rules over request histograms (``error_ratio``, ``count``, ``rate``,
-  ``p50``/``p95``/``p99``) are measured by the SLO engine itself, as SLOs of the rule's
-  window (``_load`` builds them): the good/bad rules, the rollups and the quantile SQL
-  are the engine's, in one batched ``status`` call.
+* Threshold rules over request histograms: ``_load`` builds each as an SLO of the
+  rule's window, so its series filter and good/bad rule are the engine's own.
+  ``count``, ``rate`` and ``error_ratio`` sum the raw rows up to the evaluation instant
+  with those filters (``sql/threshold_requests.sql``); ``p50``/``p95``/``p99`` are the
+  engine's quantiles, from one batched ``status`` call.
 * Threshold rules over gauges and sums read ``sql/threshold_points.sql``.
 * SLO alerts come from the engine's ``status`` of the SLO files: the page and ticket
   multi-window burn-rate pairs, the budget left, no data.
@@ -26,9 +27,11 @@ from alerting._sql import sql
 from alerting._template import render_all
 from alerting.channels import fingerprint
 from alerting.probes import ServiceHealth
-from processor.store import Queryable
+from processor.store import EXPONENTIAL_HISTOGRAM_TABLE, HISTOGRAM_TABLE, Queryable
 from slo_engine import FilterTable, SloSet, SloStatus, status
 
+# Histogram aggregations read as request counts; the others are quantiles.
+COUNTED: Final = frozenset({"count", "rate", "error_ratio"})
 _COMPARE: Final = {
     "gt": lambda a, b: a > b,
     "ge": lambda a, b: a >= b,
@@ -53,29 +56,47 @@ def evaluate(
 
 
 def _request_rules(store: Queryable, rules: list[Rule], at: datetime) -> list[Observation]:
-    if not rules:
-        return []
-    report = status(store, SloSet(tuple(rule.probe for rule in rules)), at)
+    """Counts, rates and error ratios from the raw histogram rows up to ``at`` exactly;
+    quantiles through the engine's ``status`` (its merged buckets and error bounds)."""
+    found = [_counted_rule(store, r, at) for r in rules if r.aggregation in COUNTED]
+    quantiles = [r for r in rules if r.aggregation not in COUNTED]
+    if not quantiles:
+        return found
+    report = status(store, SloSet(tuple(rule.probe for rule in quantiles)), at)
     by_name = {s.slo: s for s in report.slos}
-    found = []
-    for rule in rules:
-        measured = by_name.get(rule.name)
-        value = _histogram_value(rule, measured) if measured is not None else math.nan
-        found.append(_rule_observation(rule, value))
+    for rule in quantiles:
+        latency = by_name[rule.name].latency if rule.name in by_name else None
+        value = getattr(latency, rule.aggregation, None) if latency is not None else None
+        found.append(_rule_observation(rule, math.nan if value is None else float(value)))
     return found
 
 
-def _histogram_value(rule: Rule, measured: SloStatus) -> float:
-    total = measured.total
-    if rule.aggregation == "count":
-        return total
-    if rule.aggregation == "rate":
-        return total / rule.window.total_seconds()
-    if rule.aggregation == "error_ratio":
-        return (total - measured.good) / total if total > 0 else math.nan
-    latency = measured.latency
-    quantile = getattr(latency, rule.aggregation, None) if latency is not None else None
-    return math.nan if quantile is None else float(quantile)
+def _counted_rule(store: Queryable, rule: Rule, at: datetime) -> Observation:
+    """``count``, ``rate`` or ``error_ratio`` of a histogram rule: the probe SLO's own
+    series filter and good rule, over the rule's window ending at ``at``."""
+    filters = FilterTable()
+    filters.group(rule.probe.sli.filter)
+    filters.group(rule.probe.sli.good)
+    table = (
+        EXPONENTIAL_HISTOGRAM_TABLE if rule.source == "exponential_histogram" else HISTOGRAM_TABLE
+    )
+    ((requests, good),) = store.query(
+        sql("threshold_requests"),
+        {
+            "table": table,
+            "service": rule.service,
+            "metric": rule.metric,
+            "window_start": naive_utc(at - rule.window),
+            "at": naive_utc(at),
+            **filters.parameters(),
+        },
+    )
+    values = {
+        "count": float(requests),
+        "rate": requests / rule.window.total_seconds(),
+        "error_ratio": (requests - good) / requests if requests else math.nan,
+    }
+    return _rule_observation(rule, values[rule.aggregation])
 
 
 def _points_rule(store: Queryable, rule: Rule, at: datetime) -> Observation:

@@ -141,3 +141,15 @@ def test_alerting_errors_cite_file_line_and_column() -> None:
     assert [str(issue) for issue in caught.value.issues] == [
         "slos/checkout.yaml:24:18: alerting.rules[0].channels[0]: no channel named 'pager'",
     ]
+
+
+def test_every_point_up_to_the_instant_counts(store: Store) -> None:
+    config = load_alerting(FILES)
+    engine = AlertEngine(store, config, load(FILES))
+    _traffic(store, T0 + timedelta(seconds=30), good=45, bad=5)
+    before = engine.evaluate(T0 + timedelta(seconds=29, microseconds=999_000))
+    assert "checkout-errors" not in {a.labels["alertname"] for a in before.fired}
+    during = engine.evaluate(T0 + timedelta(seconds=30))
+    (errors,) = [a for a in during.fired if a.labels["alertname"] == "checkout-errors"]
+    assert errors.value == pytest.approx(0.1, rel=1e-12)
+    assert errors.starts_at == T0 + timedelta(seconds=30)
