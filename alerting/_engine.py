@@ -76,6 +76,10 @@ class AlertEngine:
         self._lock = threading.Lock()
         self._open = {alert.fingerprint: alert for alert in self._state.open_alerts()}
 
+    def close(self) -> None:
+        """Close the engine's store session (``serve`` gives it one of its own)."""
+        self._store.close()
+
     @property
     def state(self) -> StateStore:
         return self._state

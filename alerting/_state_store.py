@@ -29,6 +29,8 @@ class Writable(Queryable, Protocol):
 
     def command(self, sql: str, parameters: Any = None, settings: Any = None) -> None: ...
 
+    def close(self) -> None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class DeliveryRow:

@@ -176,6 +176,8 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
             if data_dir is not None and parts.engine:
                 remove_serve_file(data_dir)
             context.close()
+            if alerting is not None:
+                alerting[0].close()
             store.close()
 
 

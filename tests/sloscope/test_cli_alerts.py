@@ -8,7 +8,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from alerting import AlertDetail, AlertList, EvaluationView
+from alerting import AlertDetail, AlertList, EvaluationView, SilenceView
 from processor.store import Store, StoreOptions
 from sloscope.cli import app
 from tests.alerting.test_evaluate import FILES, T0, _traffic
@@ -89,3 +89,30 @@ def test_validate_reports_alerting_errors_with_their_place(tmp_path: Path) -> No
     result = CliRunner().invoke(app, ["slo", "validate", str(path)])
     assert result.exit_code == 2, result.output
     assert f"{path}:28:7: alerting.rules[1].aggregation: Input should be" in result.stderr
+
+
+def test_tables_for_people_and_a_silence(
+    tmp_path: Path, store: Store, store_options: StoreOptions
+) -> None:
+    slos = tmp_path / "slos"
+    slos.mkdir()
+    (slos / "checkout.yaml").write_text(FILES["slos/checkout.yaml"])
+    _traffic(store, T0 + timedelta(seconds=30), good=90, bad=10)
+    at = (T0 + timedelta(minutes=1)).isoformat()
+    evaluated = _run(["alerts", "evaluate", "--at", at], store_options, slos)
+    assert "firing" in evaluated
+    assert "alertname=checkout-errors,service=checkout,severity=critical" in evaluated
+    listed = _run(["alerts", "list"], store_options, slos)
+    alert_id = next(line.split()[0] for line in listed.splitlines() if "checkout-errors" in line)
+    shown = _run(["alerts", "show", alert_id], store_options, slos)
+    assert "summary: checkout fails 10% of requests" in shown
+    until = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    silenced = _run(
+        ["alerts", "silence", "service=checkout", "alertname=~checkout-.*", "--by", "bob",
+         "--until", until, "--comment", "deploy"],
+        store_options,
+        slos,
+    )  # fmt: skip
+    view = SilenceView.model_validate_json(silenced)
+    assert view.matchers == {"service": "checkout", "alertname": {"matches": "checkout-.*"}}
+    assert (view.created_by, view.comment) == ("bob", "deploy")
