@@ -49,11 +49,15 @@ from processor._pipeline import sink_table
 from processor._types import MetricType
 from processor.errors import InvalidInput
 from processor.store import (
+    ALERT_EVENTS_TABLE,
+    ALERTS_TABLE,
+    DELIVERIES_TABLE,
     METRIC_TABLES,
     MIGRATIONS_TABLE,
     RETENTION_TABLE,
     SERIES_COUNTS_TABLE,
     SERIES_STATE_TABLE,
+    SILENCES_TABLE,
 )
 
 LOCAL_SUFFIX: Final = "_local"
@@ -69,6 +73,11 @@ SHARDING_KEYS: Final[Mapping[str, str]] = {
     **dict.fromkeys(ROLLUP_TABLES, "cityHash64(ServiceName, MetricName, AttributesHash)"),
     MIGRATIONS_TABLE: "Version",
     RETENTION_TABLE: "toUnixTimestamp64Milli(ChangedAt)",
+    # An alert's versions and its history on one shard, so FINAL sees them all.
+    ALERTS_TABLE: "cityHash64(AlertId)",
+    ALERT_EVENTS_TABLE: "cityHash64(AlertId)",
+    SILENCES_TABLE: "cityHash64(SilenceId)",
+    DELIVERIES_TABLE: "cityHash64(AlertId)",
 }
 _DB = r"\{db:Identifier\}"
 _CREATE_TABLE = re.compile(rf"^CREATE TABLE (?:IF NOT EXISTS )?{_DB}\.(\w+)", re.I)

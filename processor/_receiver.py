@@ -238,6 +238,12 @@ class Receiver:
         request = self.metrics.collect(
             self._batcher.queued_points, self._options.batch.queue_points
         )
+        await self.submit(request)
+
+    async def submit(self, request: ExportMetricsServiceRequest) -> None:
+        """Write metrics made inside this process (the self-metrics, health-check results)
+        through the batcher like a client's; returns once they are written."""
+        assert self._batcher is not None
         await self._batcher.submit(request.SerializeToString(), count_points(request))
 
 

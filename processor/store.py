@@ -70,6 +70,12 @@ SERIES_STATE_TABLE: Final = "sloscope_series_state"
 SERIES_COUNTS_TABLE: Final = "sloscope_series_counts"
 MIGRATIONS_TABLE: Final = "sloscope_schema_migrations"
 RETENTION_TABLE: Final = "sloscope_retention"
+# The alerting package's state (migration 0006): alerts, their history, silences and
+# the notifications sent.
+ALERTS_TABLE: Final = "sloscope_alerts"
+ALERT_EVENTS_TABLE: Final = "sloscope_alert_events"
+SILENCES_TABLE: Final = "sloscope_silences"
+DELIVERIES_TABLE: Final = "sloscope_alert_deliveries"
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 

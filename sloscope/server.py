@@ -27,8 +27,11 @@ from typing import Any, Final
 
 import uvicorn
 
+from alerting import AlertEngine
+from alerting.probes import HealthBoard
 from processor import BatchOptions, Limits, Receiver, ReceiverOptions, TlsFiles, open_store
 from processor.store import Store, parse_dsn
+from sloscope._alerting import open_engine, running_alerting
 from sloscope._local_server import ServerAddress, remove_serve_file, write_serve_file
 from sloscope.api import ApiContext, create_app
 from sloscope.api._access import is_loopback
@@ -129,7 +132,12 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
         if parts.ingest:
             receiver = Receiver(store.reopen(), receiver_options(settings.processor), spool)
             await receiver.start()
-        context = await loop.run_in_executor(None, _api_context, settings, store, receiver)
+        alerting = None
+        if parts.engine:
+            alerting = await loop.run_in_executor(None, open_engine, store, settings.slo.slos_dir)
+        context = await loop.run_in_executor(
+            None, _api_context, settings, store, receiver, alerting
+        )
         api = _ApiServer(_api_config(settings, context, engine=parts.engine))
         api_task = loop.create_task(api.serve(), name="sloscope-api")
         await _wait_started(api, api_task)
@@ -151,7 +159,14 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
             },
         )
         try:
-            await stop.wait()
+            if alerting is not None:
+                interval_s = settings.processor.self_metrics_interval_s
+                async with running_alerting(
+                    *alerting, store, receiver, stop, monitoring_interval_s=interval_s
+                ):
+                    await stop.wait()
+            else:
+                await stop.wait()
         finally:
             logger.info("sloscope stopping")
             if receiver is not None:
@@ -161,6 +176,8 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
             if data_dir is not None and parts.engine:
                 remove_serve_file(data_dir)
             context.close()
+            if alerting is not None:
+                alerting[0].close()
             store.close()
 
 
@@ -193,10 +210,20 @@ def _spool(data_dir: Path | None) -> Iterator[Path]:
     yield spool_dir
 
 
-def _api_context(settings: Settings, store: Store, receiver: Receiver | None) -> ApiContext:
+def _api_context(
+    settings: Settings,
+    store: Store,
+    receiver: Receiver | None,
+    alerting: tuple[AlertEngine, HealthBoard] | None,
+) -> ApiContext:
     checks = {"otlp": lambda: _receiver_health(receiver)} if receiver is not None else {}
     return ApiContext.open(
-        store, settings.api, slos_dir=settings.slo.slos_dir, health_checks=checks
+        store,
+        settings.api,
+        slos_dir=settings.slo.slos_dir,
+        health_checks=checks,
+        alerts=alerting[0] if alerting else None,
+        health_board=alerting[1] if alerting else None,
     )
 
 

@@ -1,7 +1,7 @@
 """The JSON API (and, later, the dashboard), served by ``sloscope serve``.
 
 A FastAPI app: one ``APIRouter`` per area (``_health``, ``_query``, ``_slos``,
-``_reports``), each route taking what it needs from ``ApiContext`` through
+``_reports``, ``_alerts``), each route taking what it needs from ``ApiContext`` through
 ``Depends(api_context)``. Errors are answered in one shape, ``{"error": "<message>"}``,
 by the handlers of ``_errors``. ``/openapi.json`` describes every route; the interactive
 docs pages are off (they load their scripts from a CDN).
@@ -24,7 +24,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
-from sloscope.api import _health, _query, _reports, _slos
+from sloscope.api import _alerts, _health, _query, _reports, _slos
 from sloscope.api._access import HostCheck, TokenCheck, allowed_hosts
 from sloscope.api._bodies import BodyLimit, JsonBodies
 from sloscope.api._context import ApiContext, HealthCheck
@@ -48,7 +48,7 @@ def create_app(context: ApiContext, *, engine: bool = True) -> FastAPI:
     )
     app.state.context = context
     install_error_handlers(app)
-    for module in (_health, _query, _slos, _reports) if engine else (_health,):
+    for module in (_health, _query, _slos, _reports, _alerts) if engine else (_health,):
         app.include_router(module.router)
     # add_middleware wraps what is already there: the last added runs first.
     slo_files = dict.fromkeys(SLO_FILE_ROUTES, settings.max_slo_files_kib * KIB)
@@ -60,7 +60,7 @@ def create_app(context: ApiContext, *, engine: bool = True) -> FastAPI:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=list(settings.cors_origins),
-            allow_methods=["GET", "POST"],
+            allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["authorization", "content-type"],
             max_age=600,
         )

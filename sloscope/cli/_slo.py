@@ -10,9 +10,11 @@ from typing import Annotated
 
 import typer
 
+from alerting import load_alerting
 from processor import open_store
 from slo_engine import (
     SloEngineError,
+    SloSet,
     SpecError,
     SpecIssue,
     StatusReport,
@@ -80,7 +82,7 @@ def validate(
     """
     with engine_errors(ctx):
         try:
-            loaded = load(read_sources(paths))
+            loaded = load_checked(read_sources(paths))
         except SpecError as exc:
             _warn(exc.warnings)
             if as_json:
@@ -109,6 +111,27 @@ def validate(
         if explained:
             typer.echo(render_explanations(explained) + "\n")
         typer.echo(f"ok: {len(loaded.slos)} SLOs, {len(loaded.exclusions)} exclusions")
+
+
+def load_checked(sources: dict[str, str]) -> SloSet:
+    """The SLOs of ``sources``, their ``alerting:`` and ``health_checks:`` sections checked
+    too: one SpecError with every problem of both."""
+    issues: list[SpecIssue] = []
+    warnings: tuple[SpecIssue, ...] = ()
+    loaded = None
+    try:
+        loaded = load(sources)
+    except SpecError as exc:
+        issues += exc.issues
+        warnings = exc.warnings
+    try:
+        load_alerting(sources)
+    except SpecError as exc:
+        issues += exc.issues
+    if issues or loaded is None:
+        ordered = sorted(set(issues), key=lambda i: (i.source, i.line, i.column, i.field))
+        raise SpecError(ordered, warnings)
+    return loaded
 
 
 def _warn(warnings: Iterable[SpecIssue]) -> None:
