@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from pydantic import (
     AfterValidator,
@@ -36,6 +36,7 @@ from pydantic import (
     model_validator,
 )
 
+from alerting._one_of import exactly_one
 from alerting._urls import HttpUrl, http_url
 
 Name = Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[A-Za-z0-9_.:-]+$")]
@@ -175,17 +176,12 @@ class Channel(Strict):
 
     @model_validator(mode="after")
     def _exactly_one_target(self) -> Channel:
-        given = [kind for kind in KINDS if getattr(self, kind) is not None]
-        if len(given) != 1:
-            found = ", ".join(given) if given else "none"
-            raise ValueError(
-                f"give exactly one of webhook, slack, alertmanager, email (found: {found})"
-            )
+        exactly_one(self, KINDS)
         return self
 
     @property
     def kind(self) -> TargetKind:
-        return next(kind for kind in KINDS if getattr(self, kind) is not None)
+        return cast(TargetKind, exactly_one(self, KINDS))
 
     @property
     def target(self) -> Target:
