@@ -197,7 +197,7 @@ async def _post(
         response = await asyncio.wait_for(
             http.post(url, content=content, headers=headers, timeout=timeout_s), timeout_s
         )
-    except asyncio.TimeoutError:
+    except (asyncio.TimeoutError, httpx.TimeoutException):
         return _Outcome(ok=False, error=f"no answer within {timeout_s:g} s", retry=True)
     except httpx.HTTPError as exc:
         return _Outcome(ok=False, error=_redacted(exc, url, token), retry=True)

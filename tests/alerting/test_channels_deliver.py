@@ -22,7 +22,7 @@ from alerting.channels import (
     fingerprint,
     slack_payload,
 )
-from tests.support.receivers import http_receiver, smtp_receiver
+from tests.support.receivers import http_receiver, silent_server, smtp_receiver
 from tests.support.servers import free_port
 
 T0 = datetime(2026, 12, 5, 8, 0, tzinfo=timezone.utc)
@@ -138,6 +138,21 @@ def test_a_dead_port_gives_a_failed_delivery_without_raising():
     assert delivery.error is not None
     assert delivery.error.startswith("ConnectError")
     assert clock.slept == [0.5]
+
+
+def test_a_receiver_that_never_answers_is_cut_at_the_attempts_timeout():
+    async def main():
+        clock = Clock()
+        async with silent_server() as url, httpx.AsyncClient() as http:
+            channel = Channel.model_validate({"name": "slow", "webhook": {"url": url}})
+            policy = RetryPolicy(attempts=2, timeout_s=0.2)
+            return await deliver(
+                channel, NOTIFICATION, http=http, policy=policy, sleep=clock.sleep, clock=clock
+            )
+
+    delivery = asyncio.run(main())
+    assert (delivery.ok, delivery.attempts, delivery.status) == (False, 2, None)
+    assert delivery.error == "no answer within 0.2 s"
 
 
 def test_a_down_channel_does_not_hold_up_the_others():

@@ -19,6 +19,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from alerting.probes import HealthCheck, run_probe
+from tests.support.receivers import silent_server
 from tests.support.servers import free_port, serving
 
 T0 = datetime(2026, 12, 5, 8, 0, tzinfo=timezone.utc)
@@ -117,16 +118,8 @@ def test_http_check_to_a_dead_port_is_down():
 
 def test_a_check_that_gets_no_answer_is_cut_at_its_timeout():
     async def main():
-        async def silent(reader, writer):
-            await reader.read(1)  # read the request, never answer
-            await asyncio.Event().wait()
-
-        server = await asyncio.start_server(silent, "127.0.0.1", 0)
-        port = server.sockets[0].getsockname()[1]
-        async with server:
-            check = HealthCheck.model_validate(
-                _http(f"http://127.0.0.1:{port}/", **{}) | {"timeout": "100ms"}
-            )
+        async with silent_server() as url:
+            check = HealthCheck.model_validate(_http(url) | {"timeout": "100ms"})
             return await run_probe(check)
 
     result = asyncio.run(main())

@@ -3,6 +3,7 @@
 ``http_receiver`` is a uvicorn-served app that records every request: it stands in for
 Slack's incoming webhooks, an Alertmanager's ``/api/v2/alerts`` and any tool that takes
 Alertmanager webhooks. ``answer(500, 500)`` makes its next answers fail, to test retries.
+``silent_server`` accepts connections and never answers: a receiver that hangs.
 ``smtp_receiver`` is an ``aiosmtpd`` server that stands in for an SMTP relay: STARTTLS
 with a certificate from a test CA (``trustme``), AUTH PLAIN/LOGIN against one user, and
 every accepted message recorded.
@@ -10,12 +11,13 @@ every accepted message recorded.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import ssl
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -136,3 +138,17 @@ def smtp_receiver(work_dir: Path, *, username: str = "sloscope") -> Iterator[Smt
         yield receiver
     finally:
         controller.stop()
+
+
+@contextlib.asynccontextmanager
+async def silent_server() -> AsyncIterator[str]:
+    """A TCP listener on 127.0.0.1 that reads until the client gives up and never
+    answers; yields its ``http://127.0.0.1:PORT`` URL."""
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()
+        writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    async with server:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
