@@ -78,6 +78,8 @@ class WebhookTarget(Strict):
     url: HttpUrl
     bearer_token_env: EnvName | None = None
     bearer_token: SecretStr | None = Field(default=None, max_length=4096)
+    # At most this many alerts per body (0: all), the rest counted in truncatedAlerts.
+    max_alerts: Annotated[int, Field(ge=0, le=10_000)] = 0
 
     @model_validator(mode="after")
     def _one_token_source(self) -> WebhookTarget:
