@@ -251,6 +251,32 @@ def test_email_goes_through_starttls_and_auth(tmp_path):
     assert "summary: 7.5% fail" in plain.get_content()
 
 
+def test_a_temporary_smtp_refusal_is_retried(tmp_path):
+    with smtp_receiver(tmp_path) as relay:
+        relay.replies.extend(["451 4.3.0 try again later"])
+        delivery, clock = _send(_mail_channel(relay), environ={"SMTP_PASSWORD": relay.password})
+    assert (delivery.ok, delivery.attempts, delivery.status) == (True, 2, 250)
+    assert clock.slept == [0.5]
+    assert len(relay.messages) == 1
+
+
+def test_a_permanent_smtp_refusal_is_final(tmp_path):
+    with smtp_receiver(tmp_path) as relay:
+        relay.replies.extend(["554 5.7.1 rejected"])
+        delivery, clock = _send(_mail_channel(relay), environ={"SMTP_PASSWORD": relay.password})
+    assert (delivery.ok, delivery.attempts, delivery.status) == (False, 1, 554)
+    assert clock.slept == []
+
+
+def test_email_over_implicit_tls(tmp_path):
+    with smtp_receiver(tmp_path, implicit_tls=True) as relay:
+        channel = _mail_channel(relay, starttls=False, tls=True)
+        delivery, _ = _send(channel, environ={"SMTP_PASSWORD": relay.password})
+    assert (delivery.ok, delivery.attempts, delivery.status) == (True, 1, 250)
+    assert relay.logins == ["sloscope"]
+    assert len(relay.messages) == 1
+
+
 def test_a_wrong_smtp_password_is_final_and_not_echoed(tmp_path):
     with smtp_receiver(tmp_path) as relay:
         delivery, clock = _send(_mail_channel(relay), environ={"SMTP_PASSWORD": "wrong-pw"})

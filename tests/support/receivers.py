@@ -95,8 +95,12 @@ class SmtpReceiver:
     password: str
     messages: list[tuple[str, list[str], EmailMessage]] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
+    replies: deque[str] = field(default_factory=deque)
+    """The next answers to DATA (e.g. ``451 4.3.0 try later``); ``250 OK`` after them."""
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.replies:
+            return self.replies.popleft()
         message = message_from_bytes(envelope.original_content, policy=policy.default)
         assert isinstance(message, EmailMessage)
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message))
@@ -115,23 +119,29 @@ class SmtpReceiver:
 
 
 @contextlib.contextmanager
-def smtp_receiver(work_dir: Path, *, username: str = "sloscope") -> Iterator[SmtpReceiver]:
-    """An SMTP relay on 127.0.0.1 that requires STARTTLS and AUTH."""
+def smtp_receiver(
+    work_dir: Path, *, username: str = "sloscope", implicit_tls: bool = False
+) -> Iterator[SmtpReceiver]:
+    """An SMTP relay on 127.0.0.1 that requires STARTTLS and AUTH; with
+    ``implicit_tls``, one that speaks TLS from the first byte (port 465 style) and
+    accepts AUTH inside it (aiosmtpd counts only STARTTLS as TLS for ``auth_required``)."""
     ca = trustme.CA()
     ca_file = work_dir / "smtp-ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
     tls_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1").configure_cert(tls_context)
     receiver = SmtpReceiver("127.0.0.1", free_port(), ca_file, username, "s3cret-pass")
+    security: dict[str, Any] = (
+        {"ssl_context": tls_context, "auth_required": False, "auth_require_tls": False}
+        if implicit_tls
+        else {"tls_context": tls_context, "require_starttls": True, "auth_required": True}
+    )
     controller = Controller(
         receiver,
         hostname=receiver.host,
         port=receiver.port,
-        tls_context=tls_context,
-        require_starttls=True,
-        auth_required=True,
-        auth_require_tls=True,
         authenticator=receiver.authenticate,
+        **security,
     )
     controller.start()
     try:
