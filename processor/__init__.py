@@ -20,6 +20,7 @@ from processor.errors import (
     StoreUnavailable,
     Unavailable,
     UnsupportedSchema,
+    UnsupportedServer,
 )
 from processor.store import Queryable, Store, StoreOptions, open_store, parse_dsn
 
@@ -47,6 +48,7 @@ __all__ = [
     "TlsFiles",
     "Unavailable",
     "UnsupportedSchema",
+    "UnsupportedServer",
     "bearer_matches",
     "change_retention",
     "expiring_rows",

@@ -22,7 +22,6 @@ def _parameters(name: str) -> set[str]:
     kind = name.split("_", 1)[-1]
     if name.startswith("stage_"):
         return {
-            "db",
             "staging",
             "path",
             "structure",
@@ -44,9 +43,9 @@ def _parameters(name: str) -> set[str]:
             "recent_points",
         }
     if name == "rejections":
-        return {"db", "staging", "raw_oldest_unix_nano"}
+        return {"staging", "raw_oldest_unix_nano"}
     if name == "rounds":
-        return {"db", "staging"}
+        return {"staging"}
     if name == "overflowing":
         return {"db", "counts"}
     assert name.startswith("function_"), f"no parameters known for {name} ({kind})"
