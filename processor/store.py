@@ -282,6 +282,34 @@ class Store:
             except ClickHouseError as exc:
                 raise _translated(exc) from exc
 
+    def query_native(self, sql: str, parameters: Mapping[str, Any] | None = None) -> bytes:
+        """Run a SELECT; its result in ClickHouse's Native format, every type exact (what
+        ``insert_native`` takes)."""
+        with self._lock:
+            try:
+                return self._client.raw_query(
+                    sql, parameters=self._with_db(parameters), fmt="Native"
+                )
+            except ClickHouseError as exc:
+                raise _translated(exc) from exc
+
+    def insert_native(
+        self,
+        table: str,
+        column_names: Sequence[str],
+        data: bytes,
+        settings: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Insert Native-format ``data`` (from ``query_native``) into ``table`` of this
+        database."""
+        with self._lock:
+            try:
+                self._client.raw_insert(
+                    table, list(column_names), data, settings=dict(settings or {}), fmt="Native"
+                )
+            except ClickHouseError as exc:
+                raise _translated(exc) from exc
+
     def reopen(self, *, session: bool = False) -> Store:
         """A second Store on the same location, with its own client and lock. With
         ``session``, a server keeps one session for the client's requests, and with it
