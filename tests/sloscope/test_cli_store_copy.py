@@ -233,3 +233,12 @@ def test_progress_counts_every_row_once(source: Store, server_dsn: str) -> None:
     )
     assert [p.rows_done for p in seen] == sorted(p.rows_done for p in seen)
     assert seen[-1].rows_done == seen[-1].rows_total == ranged
+
+
+def test_a_source_on_a_server_is_refused() -> None:
+    result = CliRunner().invoke(
+        app,
+        ["store", "copy", "--to", "http://127.0.0.1:9/b", "--dsn", "http://127.0.0.1:9/a"],
+    )
+    assert result.exit_code == 2
+    assert result.stderr == "error: store copy copies an embedded store (--data-dir or chdb://)\n"
