@@ -3,8 +3,8 @@
 Start-up refuses an API bound beyond loopback without a token, makes everything the
 process writes private to its user (umask 077: the data directory 0700, its files 0600,
 and an older, wider data directory narrowed), opens the store (creating and migrating
-it), starts what the role runs (``ROLE_PARTS``: the receiver, its spool inside the data
-directory or in a private temporary directory for a server DSN; the API; or both), and
+it), starts what the role runs (``ROLE_PARTS``: the receiver, with its spool inside the
+data directory for the embedded store; the API; or both), and
 leaves the API's address in the data directory for other ``sloscope`` commands. SIGTERM
 or Ctrl-C stops listening, answers the requests in flight and writes everything already
 accepted before the process exits.
@@ -19,7 +19,6 @@ import os
 import shutil
 import signal
 import stat
-import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -196,13 +195,12 @@ def make_private(data_dir: Path) -> None:
 
 
 @contextlib.contextmanager
-def _spool(data_dir: Path | None) -> Iterator[Path]:
-    """Where the receiver writes batches before the store reads them: inside the data
-    directory (emptied first: what a killed process left there was either written or
-    never acknowledged), or a private temporary directory for a server DSN."""
+def _spool(data_dir: Path | None) -> Iterator[Path | None]:
+    """Where the receiver writes batches for the embedded store to read: inside the data
+    directory, emptied first (what a killed process left there was either written or
+    never acknowledged). A server DSN needs none: batches travel in the INSERTs."""
     if data_dir is None:
-        with tempfile.TemporaryDirectory(prefix="sloscope-spool-") as spool:
-            yield Path(spool)
+        yield None
         return
     spool_dir = data_dir / SPOOL_DIR
     shutil.rmtree(spool_dir, ignore_errors=True)

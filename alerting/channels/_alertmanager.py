@@ -30,19 +30,25 @@ def go_time(instant: datetime | None) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%S") + (f".{fraction}" if fraction else "") + "Z"
 
 
-def alertmanager_webhook_payload(notification: Notification) -> dict[str, Any]:
-    """The JSON body Alertmanager's webhook receiver POSTs (version 4)."""
+def alertmanager_webhook_payload(
+    notification: Notification, *, max_alerts: int = 0
+) -> dict[str, Any]:
+    """The JSON body Alertmanager's webhook receiver POSTs (version 4). With
+    ``max_alerts`` (0: all), the alerts beyond it are left out and counted in
+    ``truncatedAlerts``, as Alertmanager's ``max_alerts`` does; the common labels and
+    annotations are still those of the whole group."""
+    alerts = notification.alerts[:max_alerts] if max_alerts else notification.alerts
     return {
         "version": WEBHOOK_VERSION,
         "groupKey": notification.group_key,
-        "truncatedAlerts": 0,
+        "truncatedAlerts": len(notification.alerts) - len(alerts),
         "status": notification.status,
         "receiver": notification.receiver,
         "groupLabels": dict(notification.group_labels),
         "commonLabels": notification.common_labels,
         "commonAnnotations": notification.common_annotations,
         "externalURL": notification.external_url,
-        "alerts": [_webhook_alert(alert) for alert in notification.alerts],
+        "alerts": [_webhook_alert(alert) for alert in alerts],
     }
 
 

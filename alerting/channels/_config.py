@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from pydantic import (
     AfterValidator,
@@ -36,6 +36,7 @@ from pydantic import (
     model_validator,
 )
 
+from alerting._one_of import exactly_one
 from alerting._urls import HttpUrl, http_url
 
 Name = Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[A-Za-z0-9_.:-]+$")]
@@ -77,6 +78,8 @@ class WebhookTarget(Strict):
     url: HttpUrl
     bearer_token_env: EnvName | None = None
     bearer_token: SecretStr | None = Field(default=None, max_length=4096)
+    # At most this many alerts per body (0: all), the rest counted in truncatedAlerts.
+    max_alerts: Annotated[int, Field(ge=0, le=10_000)] = 0
 
     @model_validator(mode="after")
     def _one_token_source(self) -> WebhookTarget:
@@ -175,17 +178,12 @@ class Channel(Strict):
 
     @model_validator(mode="after")
     def _exactly_one_target(self) -> Channel:
-        given = [kind for kind in KINDS if getattr(self, kind) is not None]
-        if len(given) != 1:
-            found = ", ".join(given) if given else "none"
-            raise ValueError(
-                f"give exactly one of webhook, slack, alertmanager, email (found: {found})"
-            )
+        exactly_one(self, KINDS)
         return self
 
     @property
     def kind(self) -> TargetKind:
-        return next(kind for kind in KINDS if getattr(self, kind) is not None)
+        return cast(TargetKind, exactly_one(self, KINDS))
 
     @property
     def target(self) -> Target:

@@ -177,7 +177,8 @@ def _http_request(
 ) -> tuple[str, Any, str]:
     """The URL, the JSON body and the bearer token ('' for none) of an HTTP target."""
     if isinstance(target, WebhookTarget):
-        return target.url, alertmanager_webhook_payload(notification), target.token(environ)
+        body = alertmanager_webhook_payload(notification, max_alerts=target.max_alerts)
+        return target.url, body, target.token(environ)
     if isinstance(target, SlackTarget):
         return target.resolved_url(environ), slack_payload(notification), ""
     if isinstance(target, AlertmanagerTarget):
@@ -197,7 +198,7 @@ async def _post(
         response = await asyncio.wait_for(
             http.post(url, content=content, headers=headers, timeout=timeout_s), timeout_s
         )
-    except asyncio.TimeoutError:
+    except (asyncio.TimeoutError, httpx.TimeoutException):
         return _Outcome(ok=False, error=f"no answer within {timeout_s:g} s", retry=True)
     except httpx.HTTPError as exc:
         return _Outcome(ok=False, error=_redacted(exc, url, token), retry=True)

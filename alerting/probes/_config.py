@@ -28,11 +28,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 import re2
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from alerting._one_of import exactly_one
 from alerting._urls import HttpUrl
 from slo_engine._durations import parse_duration
 
@@ -117,10 +118,7 @@ class HealthCheck(Strict):
 
     @model_validator(mode="after")
     def _checked(self) -> HealthCheck:
-        given = [kind for kind in KINDS if getattr(self, kind) is not None]
-        if len(given) != 1:
-            found = ", ".join(given) if given else "none"
-            raise ValueError(f"give exactly one of http, tcp, grpc, store (found: {found})")
+        exactly_one(self, KINDS)
         interval, timeout = self.interval_delta, self.timeout_delta
         if not MIN_INTERVAL <= interval <= MAX_INTERVAL:
             raise ValueError("interval must be between 1s and 1h")
@@ -134,7 +132,7 @@ class HealthCheck(Strict):
 
     @property
     def kind(self) -> ProbeKind:
-        return next(kind for kind in KINDS if getattr(self, kind) is not None)
+        return cast(ProbeKind, exactly_one(self, KINDS))
 
     @property
     def interval_delta(self) -> timedelta:

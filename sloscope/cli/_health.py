@@ -74,19 +74,22 @@ def health(
 def _store(settings: Settings) -> Queryable:
     server = find_running_server(settings.store)
     if server is not None:
-        return _ServerStore(server.api_url, api_token(settings))
+        return _Elsewhere(server.api_url, api_token(settings))
     try:
         return open_store(settings.store.options(), migrate=False)
     except ProcessorError as exc:
-        return _Unreachable(str(exc))
+        return _Elsewhere(None, None, unreachable=str(exc))
 
 
 @dataclass(frozen=True, slots=True)
-class _ServerStore:
-    """The store held by ``sloscope serve``, asked through its ``/api/query``."""
+class _Elsewhere:
+    """The store as this command reaches it when it cannot open it: held by ``sloscope
+    serve`` and asked through its ``/api/query``, or (``api_url`` None) not at all, so
+    that its check fails with the reason."""
 
-    api_url: str
+    api_url: str | None
     token: str | None
+    unreachable: str = ""
     database: str = ""
 
     def query(
@@ -95,28 +98,14 @@ class _ServerStore:
         parameters: Mapping[str, Any] | None = None,
         settings: Mapping[str, Any] | None = None,
     ) -> list[tuple[Any, ...]]:
+        if self.api_url is None:
+            raise StoreUnavailable(self.unreachable)
         body = {"sql": sql, "parameters": dict(parameters or {})}
         try:
             reply = post_json(self.api_url, "/api/query", body, self.token, timeout_s=10)
         except SloscopeError as exc:
             raise StoreUnavailable(str(exc)) from None
         return [tuple(row) for row in QueryAnswer.model_validate(reply).rows]
-
-
-@dataclass(frozen=True, slots=True)
-class _Unreachable:
-    """A store that could not be opened: its check fails with the reason."""
-
-    reason: str
-    database: str = ""
-
-    def query(
-        self,
-        sql: str,
-        parameters: Mapping[str, Any] | None = None,
-        settings: Mapping[str, Any] | None = None,
-    ) -> list[tuple[Any, ...]]:
-        raise StoreUnavailable(self.reason)
 
 
 def render_tree(report: HealthReport) -> str:

@@ -22,7 +22,7 @@ from alerting.channels import (
     fingerprint,
     slack_payload,
 )
-from tests.support.receivers import http_receiver, smtp_receiver
+from tests.support.receivers import http_receiver, silent_server, smtp_receiver
 from tests.support.servers import free_port
 
 T0 = datetime(2026, 12, 5, 8, 0, tzinfo=timezone.utc)
@@ -140,6 +140,21 @@ def test_a_dead_port_gives_a_failed_delivery_without_raising():
     assert clock.slept == [0.5]
 
 
+def test_a_receiver_that_never_answers_is_cut_at_the_attempts_timeout():
+    async def main():
+        clock = Clock()
+        async with silent_server() as url, httpx.AsyncClient() as http:
+            channel = Channel.model_validate({"name": "slow", "webhook": {"url": url}})
+            policy = RetryPolicy(attempts=2, timeout_s=0.2)
+            return await deliver(
+                channel, NOTIFICATION, http=http, policy=policy, sleep=clock.sleep, clock=clock
+            )
+
+    delivery = asyncio.run(main())
+    assert (delivery.ok, delivery.attempts, delivery.status) == (False, 2, None)
+    assert delivery.error == "no answer within 0.2 s"
+
+
 def test_a_down_channel_does_not_hold_up_the_others():
     dead = Channel.model_validate(
         {"name": "down", "webhook": {"url": f"http://127.0.0.1:{free_port()}/"}}
@@ -234,6 +249,32 @@ def test_email_goes_through_starttls_and_auth(tmp_path):
     plain = message.get_body(("plain",))
     assert plain is not None
     assert "summary: 7.5% fail" in plain.get_content()
+
+
+def test_a_temporary_smtp_refusal_is_retried(tmp_path):
+    with smtp_receiver(tmp_path) as relay:
+        relay.replies.extend(["451 4.3.0 try again later"])
+        delivery, clock = _send(_mail_channel(relay), environ={"SMTP_PASSWORD": relay.password})
+    assert (delivery.ok, delivery.attempts, delivery.status) == (True, 2, 250)
+    assert clock.slept == [0.5]
+    assert len(relay.messages) == 1
+
+
+def test_a_permanent_smtp_refusal_is_final(tmp_path):
+    with smtp_receiver(tmp_path) as relay:
+        relay.replies.extend(["554 5.7.1 rejected"])
+        delivery, clock = _send(_mail_channel(relay), environ={"SMTP_PASSWORD": relay.password})
+    assert (delivery.ok, delivery.attempts, delivery.status) == (False, 1, 554)
+    assert clock.slept == []
+
+
+def test_email_over_implicit_tls(tmp_path):
+    with smtp_receiver(tmp_path, implicit_tls=True) as relay:
+        channel = _mail_channel(relay, starttls=False, tls=True)
+        delivery, _ = _send(channel, environ={"SMTP_PASSWORD": relay.password})
+    assert (delivery.ok, delivery.attempts, delivery.status) == (True, 1, 250)
+    assert relay.logins == ["sloscope"]
+    assert len(relay.messages) == 1
 
 
 def test_a_wrong_smtp_password_is_final_and_not_echoed(tmp_path):

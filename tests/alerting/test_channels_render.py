@@ -144,6 +144,14 @@ def test_webhook_payload_is_alertmanagers_version_4():
     }
 
 
+def test_webhook_payload_truncates_to_max_alerts_and_counts_the_rest():
+    payload = alertmanager_webhook_payload(GROUP, max_alerts=1)
+    assert payload["truncatedAlerts"] == 1
+    assert [alert["status"] for alert in payload["alerts"]] == ["firing"]
+    assert payload["commonAnnotations"] == {"runbook": "https://runbooks/checkout"}
+    assert alertmanager_webhook_payload(GROUP, max_alerts=5)["truncatedAlerts"] == 0
+
+
 def test_alertmanager_push_body_leaves_a_firing_alerts_end_to_the_alertmanager():
     assert alertmanager_v2_alerts(GROUP) == [
         {

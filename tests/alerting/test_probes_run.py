@@ -19,6 +19,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from alerting.probes import HealthCheck, run_probe
+from tests.support.receivers import silent_server
 from tests.support.servers import free_port, serving
 
 T0 = datetime(2026, 12, 5, 8, 0, tzinfo=timezone.utc)
@@ -117,16 +118,8 @@ def test_http_check_to_a_dead_port_is_down():
 
 def test_a_check_that_gets_no_answer_is_cut_at_its_timeout():
     async def main():
-        async def silent(reader, writer):
-            await reader.read(1)  # read the request, never answer
-            await asyncio.Event().wait()
-
-        server = await asyncio.start_server(silent, "127.0.0.1", 0)
-        port = server.sockets[0].getsockname()[1]
-        async with server:
-            check = HealthCheck.model_validate(
-                _http(f"http://127.0.0.1:{port}/", **{}) | {"timeout": "100ms"}
-            )
+        async with silent_server() as url:
+            check = HealthCheck.model_validate(_http(url) | {"timeout": "100ms"})
             return await run_probe(check)
 
     result = asyncio.run(main())
@@ -145,12 +138,19 @@ def test_tcp_check_is_up_when_the_port_accepts(web):
 
 
 @contextlib.contextmanager
-def grpc_health_server() -> Iterator[tuple[str, health.HealthServicer]]:
-    """A grpcio server with the standard health service (grpcio-health-checking)."""
+def grpc_health_server(
+    tls: tuple[bytes, bytes] | None = None,
+) -> Iterator[tuple[str, health.HealthServicer]]:
+    """A grpcio server with the standard health service (grpcio-health-checking);
+    ``tls`` (key, certificate chain) serves TLS."""
     servicer = health.HealthServicer()
     server = grpc.server(ThreadPoolExecutor(max_workers=2))
     health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
-    port = server.add_insecure_port("127.0.0.1:0")
+    if tls is None:
+        port = server.add_insecure_port("127.0.0.1:0")
+    else:
+        credentials = grpc.ssl_server_credentials([tls])
+        port = server.add_secure_port("127.0.0.1:0", credentials)
     server.start()
     try:
         yield f"127.0.0.1:{port}", servicer
@@ -172,6 +172,24 @@ def test_grpc_check_speaks_the_health_protocol():
     assert (whole.up, whole.detail) == (True, "gRPC health: SERVING")
     assert (payments.up, payments.detail) == (False, "gRPC health: NOT_SERVING")
     assert (unknown.up, unknown.detail) == (False, "gRPC NOT_FOUND")
+
+
+def test_grpc_check_over_tls_trusts_its_ca_file(tmp_path):
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    chain = b"".join(blob.bytes() for blob in cert.cert_chain_pems)
+    with grpc_health_server(tls=(cert.private_key_pem.bytes(), chain)) as (target, servicer):
+        servicer.set("", health_pb2.HealthCheckResponse.SERVING)
+        probe = {"target": target, "tls": True, "ca_file": str(ca_file)}
+        trusted = _run({"name": "g", "service": "payments", "grpc": probe})
+        untrusted = _run(
+            {"name": "g", "service": "payments", "grpc": {"target": target, "tls": True}}
+        )
+    assert (trusted.up, trusted.detail) == (True, "gRPC health: SERVING")
+    assert not untrusted.up
+    assert untrusted.detail.startswith("gRPC UNAVAILABLE")
 
 
 def test_grpc_check_to_a_dead_port_is_down():

@@ -4,16 +4,23 @@ tree printed, exit 1 when a service is unhealthy and 2 for bad files."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
+import httpx
+import pydantic
 import pytest
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from typer.testing import CliRunner
 
-from alerting.probes import HealthReport
+from alerting.probes import HealthChecks, HealthReport, ProbeResult, health_tree
 from sloscope.cli import app
+from sloscope.cli._health import render_tree
+from tests.support.serve import ServeProcess
 from tests.support.servers import free_port, serving
+
+T0 = datetime(2026, 12, 5, 8, 0, tzinfo=UTC)
 
 
 async def _healthz(request):
@@ -90,9 +97,8 @@ def test_a_store_that_cannot_be_opened_fails_its_check_only(tmp_path, web):
     port = int(web.rsplit(":", 1)[1])
     path = tmp_path / "checks.yaml"
     path.write_text(_checks(web, port))
-    empty = tmp_path / "no-store"
-    args = ["health", "--slos", str(path), "--data-dir", str(empty), "--json"]
-    result = CliRunner().invoke(app, args)
+    down = f"http://127.0.0.1:{free_port()}/sloscope"  # a ClickHouse server that is not there
+    result = CliRunner().invoke(app, ["health", "--slos", str(path), "--dsn", down, "--json"])
     assert result.exit_code == 1, result.output
     report = HealthReport.model_validate_json(result.stdout)
     assert [(s.service, s.status) for s in report.services] == [
@@ -100,6 +106,33 @@ def test_a_store_that_cannot_be_opened_fails_its_check_only(tmp_path, web):
         ("postgres", "healthy"),
         ("sloscope", "unhealthy"),
     ]
+    assert report.services[2].checks[0].detail.startswith("StoreUnavailable: ")
+
+
+def test_the_store_check_goes_through_a_running_server(tmp_path, web):
+    port = int(web.rsplit(":", 1)[1])
+    (tmp_path / "slos").mkdir()
+    path = tmp_path / "slos" / "checks.yaml"
+    path.write_text(_checks(web, port))
+    serve = ServeProcess(tmp_path / "served", env={"SLOSCOPE_SLO__SLOS_DIR": str(path.parent)})
+    serve.start()
+    try:
+        args = ["health", "--slos", str(path), "--data-dir", str(serve.data_dir), "--json"]
+        result = CliRunner().invoke(app, args)
+        on_server = httpx.get(f"{serve.api_url}/api/health", timeout=30)
+    finally:
+        serve.stop()
+    assert result.exit_code == 0, result.output
+    report = HealthReport.model_validate_json(result.stdout)
+    assert report.services[2].checks[0].detail == "SELECT 1 answered"
+    # serve runs the checks of its own SLO directory on request, the store one on its store
+    served = HealthReport.model_validate(on_server.json())
+    assert [(s.service, s.status) for s in served.services] == [
+        ("checkout", "healthy"),
+        ("postgres", "healthy"),
+        ("sloscope", "healthy"),
+    ]
+    assert served.services[2].checks[0].detail == "SELECT 1 answered"
 
 
 def test_bad_checks_exit_2_with_file_line_and_field(tmp_path, store_options):
@@ -109,3 +142,27 @@ def test_bad_checks_exit_2_with_file_line_and_field(tmp_path, store_options):
     assert result.stderr == (
         f"{path}:8:28: health_checks[1].tcp.port: Input should be greater than or equal to 1\n"
     )
+
+
+def test_services_that_depend_on_each_other_are_printed_once_each_way():
+    checks = pydantic.TypeAdapter(HealthChecks).validate_python(
+        [
+            {"name": "a1", "service": "a", "store": {}, "depends_on": ["b1"]},
+            {"name": "b1", "service": "b", "store": {}},
+            {"name": "b2", "service": "b", "store": {}, "depends_on": ["a2"]},
+            {"name": "a2", "service": "a", "store": {}},
+        ]
+    )
+    results = [ProbeResult(c.name, c.service, True, 0.002, "fine", T0) for c in checks]
+    text = render_tree(HealthReport.from_tree(health_tree(checks, results)))
+    assert text.splitlines() == [
+        "a  ok",
+        "  - a1  ok  2 ms  fine",
+        "  - a2  ok  2 ms  fine",
+        "    b  ok",
+        "      - b1  ok  2 ms  fine",
+        "      - b2  ok  2 ms  fine",
+        "        a  (see above)",
+        "status: healthy",
+    ]
+    assert render_tree(HealthReport.from_tree([])) == "no health checks"

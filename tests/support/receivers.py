@@ -3,6 +3,7 @@
 ``http_receiver`` is a uvicorn-served app that records every request: it stands in for
 Slack's incoming webhooks, an Alertmanager's ``/api/v2/alerts`` and any tool that takes
 Alertmanager webhooks. ``answer(500, 500)`` makes its next answers fail, to test retries.
+``silent_server`` accepts connections and never answers: a receiver that hangs.
 ``smtp_receiver`` is an ``aiosmtpd`` server that stands in for an SMTP relay: STARTTLS
 with a certificate from a test CA (``trustme``), AUTH PLAIN/LOGIN against one user, and
 every accepted message recorded.
@@ -10,12 +11,13 @@ every accepted message recorded.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import ssl
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -93,8 +95,12 @@ class SmtpReceiver:
     password: str
     messages: list[tuple[str, list[str], EmailMessage]] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
+    replies: deque[str] = field(default_factory=deque)
+    """The next answers to DATA (e.g. ``451 4.3.0 try later``); ``250 OK`` after them."""
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.replies:
+            return self.replies.popleft()
         message = message_from_bytes(envelope.original_content, policy=policy.default)
         assert isinstance(message, EmailMessage)
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message))
@@ -113,26 +119,46 @@ class SmtpReceiver:
 
 
 @contextlib.contextmanager
-def smtp_receiver(work_dir: Path, *, username: str = "sloscope") -> Iterator[SmtpReceiver]:
-    """An SMTP relay on 127.0.0.1 that requires STARTTLS and AUTH."""
+def smtp_receiver(
+    work_dir: Path, *, username: str = "sloscope", implicit_tls: bool = False
+) -> Iterator[SmtpReceiver]:
+    """An SMTP relay on 127.0.0.1 that requires STARTTLS and AUTH; with
+    ``implicit_tls``, one that speaks TLS from the first byte (port 465 style) and
+    accepts AUTH inside it (aiosmtpd counts only STARTTLS as TLS for ``auth_required``)."""
     ca = trustme.CA()
     ca_file = work_dir / "smtp-ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
     tls_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1").configure_cert(tls_context)
     receiver = SmtpReceiver("127.0.0.1", free_port(), ca_file, username, "s3cret-pass")
+    security: dict[str, Any] = (
+        {"ssl_context": tls_context, "auth_required": False, "auth_require_tls": False}
+        if implicit_tls
+        else {"tls_context": tls_context, "require_starttls": True, "auth_required": True}
+    )
     controller = Controller(
         receiver,
         hostname=receiver.host,
         port=receiver.port,
-        tls_context=tls_context,
-        require_starttls=True,
-        auth_required=True,
-        auth_require_tls=True,
         authenticator=receiver.authenticate,
+        **security,
     )
     controller.start()
     try:
         yield receiver
     finally:
         controller.stop()
+
+
+@contextlib.asynccontextmanager
+async def silent_server() -> AsyncIterator[str]:
+    """A TCP listener on 127.0.0.1 that reads until the client gives up and never
+    answers; yields its ``http://127.0.0.1:PORT`` URL."""
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()
+        writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    async with server:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
