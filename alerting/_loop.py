@@ -1,5 +1,6 @@
-"""The alert loop of ``sloscope serve``: evaluate every ``interval`` (sooner when woken,
-after an ingest), then send what is due.
+"""The alert loop of ``sloscope serve``: evaluate every ``interval``, or sooner when
+woken after new data was written (at most every quarter interval, at least 1 s apart),
+then send what is due.
 
 Evaluation and planning run in a worker thread (the store client blocks); the sending
 runs as its own task, so a slow or dead channel never holds the next evaluation. A
@@ -83,6 +84,7 @@ async def alert_loop(
     wake = wake or asyncio.Event()
     sending: set[asyncio.Task[int]] = set()
     interval_s = engine.config.timing.interval.total_seconds()
+    min_gap_s = max(1.0, interval_s / 4)
     while not stop.is_set():
         try:
             result = await asyncio.to_thread(engine.evaluate)
@@ -95,13 +97,23 @@ async def alert_loop(
             monitoring.add(SLO_EVALUATIONS, "outcome", "failed")
             logger.exception("alert evaluation failed")
         wake.clear()
-        waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait(waits, timeout=interval_s, return_when=asyncio.FIRST_COMPLETED)
-        for waiter in waits:
-            waiter.cancel()
+        # New data brings the next evaluation forward, but never closer than min_gap_s
+        # to the last one: a busy receiver writes every second.
+        await _first((stop,), min_gap_s)
+        await _first((stop, wake), interval_s - min_gap_s)
     if sending:
         await asyncio.wait(sending, timeout=engine.config.timing.delivery_timeout.total_seconds())
+
+
+async def _first(events: tuple[asyncio.Event, ...], timeout_s: float) -> None:
+    """Wait until one of ``events`` is set, at most ``timeout_s``."""
+    if timeout_s <= 0 or any(event.is_set() for event in events):
+        return
+    waits = [asyncio.ensure_future(event.wait()) for event in events]
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait(waits, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+    for waiter in waits:
+        waiter.cancel()
 
 
 def _finished(sending: set[asyncio.Task[int]]) -> Callable[[asyncio.Task[int]], None]:

@@ -29,6 +29,7 @@ from processor.store import Store
 from slo_engine import SloSet, SpecError, load, read_sources
 
 logger = logging.getLogger(__name__)
+WAKE_POLL_S = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +79,12 @@ async def running_alerting(
     monitoring = Monitoring()
     async with httpx.AsyncClient() as http:
         notifier = Notifier(engine, http)
-        loop = alert_loop(engine, notifier, stop, monitoring=monitoring)
+        wake = asyncio.Event()
+        loop = alert_loop(engine, notifier, stop, wake=wake, monitoring=monitoring)
         tasks.append(asyncio.create_task(loop, name="sloscope-alerts"))
+        if receiver is not None:
+            waker = _wake_on_writes(receiver, wake)
+            tasks.append(asyncio.create_task(waker, name="sloscope-alerts-wake"))
         checks = engine.config.health_checks
         if checks:
 
@@ -106,6 +111,18 @@ async def running_alerting(
             await asyncio.gather(*tasks, return_exceptions=True)
             if receiver is not None:
                 await _write(monitoring, receiver)
+
+
+async def _wake_on_writes(receiver: Receiver, wake: asyncio.Event) -> None:
+    """Wake the alert loop when the receiver has written a batch since the last look, so
+    new data is evaluated within seconds instead of at the end of the interval."""
+    seen = receiver.metrics.totals["batches"]
+    while True:
+        await asyncio.sleep(WAKE_POLL_S)
+        written = receiver.metrics.totals["batches"]
+        if written != seen:
+            seen = written
+            wake.set()
 
 
 async def _report(monitoring: Monitoring, receiver: Receiver, interval_s: float) -> None:

@@ -78,7 +78,7 @@ def test_a_failing_app_pages_the_webhook(tmp_path: Path, monkeypatch: pytest.Mon
                 assert telemetry.force_flush(timeout_s=30)
             finally:
                 telemetry.shutdown()
-            # The rule's minute is evaluated once it has ended (at most a minute later).
+            # Every point up to the evaluation instant counts: the page follows the export.
             wait_for(lambda: bool(_alerts(receiver)), timeout_s=150, what="the page")
             body = receiver.posts("/hook")[0].json()
             assert body["version"] == "4"
