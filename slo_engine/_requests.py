@@ -209,19 +209,19 @@ def window_parameters(
     }
 
 
-def _finite(value: float) -> float | None:
+def finite(value: float) -> float | None:
     return value if isinstance(value, float) and math.isfinite(value) else None
 
 
 def _latency(quantiles: Sequence[tuple[float, float]]) -> Latency:
     (v50, e50), (v95, e95), (v99, e99) = quantiles
     return Latency(
-        p50=_finite(v50),
-        p95=_finite(v95),
-        p99=_finite(v99),
-        p50_error=_finite(e50),
-        p95_error=_finite(e95),
-        p99_error=_finite(e99),
+        p50=finite(v50),
+        p95=finite(v95),
+        p99=finite(v99),
+        p50_error=finite(e50),
+        p95_error=finite(e95),
+        p99_error=finite(e99),
     )
 
 
