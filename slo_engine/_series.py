@@ -99,11 +99,16 @@ def slo_series(
     step: timedelta,
     *,
     names: Sequence[str] | None = None,
+    windows: Sequence[str] | None = None,
 ) -> list[SloSeries]:
-    """The series of every SLO of ``slo_set`` (or those named), one per ``per`` values."""
+    """The series of every SLO of ``slo_set`` (or those named), one per ``per`` values.
+
+    ``windows``: the labels to compute (``"window"`` for the SLO window, ``"1h"``...),
+    default all; the others stay None, and are not read (a sparkline of the 1 h burn rate
+    reads a day, not the SLO window before it)."""
     times = instants(start, end, step)
     chosen = [s for s in slo_set.slos if names is None or s.name in names]
-    plans = [plan(slo, times) for slo in chosen if unsupported(slo) is None]
+    plans = [plan(slo, times, windows) for slo in chosen if unsupported(slo) is None]
     frame = Frame(tuple(times), step, _grain(step, plans, times))
     found = _measure(store, plans, frame) if plans else {}
     results = []
@@ -116,11 +121,16 @@ def slo_series(
     return results
 
 
-def plan(slo: Slo, times: Sequence[datetime]) -> Plan:
-    lengths = [(label, parse_duration(label)) for label in labels(slo)]
+def plan(slo: Slo, times: Sequence[datetime], chosen: Sequence[str] | None = None) -> Plan:
+    """The windows of ``slo`` at each instant: all, or the ``chosen`` labels."""
+    lengths = [
+        (label, parse_duration(label)) for label in labels(slo) if chosen is None or label in chosen
+    ]
+    with_window = chosen is None or WINDOW in chosen
     windows: list[tuple[str, Range]] = []
     for instant in times:
-        windows.append((WINDOW, evaluate(slo.window, instant).range))
+        if with_window:
+            windows.append((WINDOW, evaluate(slo.window, instant).range))
         windows += [(label, Range(instant - length, instant)) for label, length in lengths]
     return Plan(slo, tuple(windows))
 
@@ -128,6 +138,8 @@ def plan(slo: Slo, times: Sequence[datetime]) -> Plan:
 def _grain(step: timedelta, plans: Sequence[Plan], times: Sequence[datetime]) -> timedelta:
     """Hours when the step and every edge are whole UTC hours, else minutes."""
     edges = [times[0], *(r.start for p in plans for _, r in p.windows if r.seconds >= 3600)]
+    if not any(r.seconds >= 3600 for p in plans for _, r in p.windows):
+        return MINUTE
     if step % HOUR == timedelta(0) and all(floor(edge, HOUR) == edge for edge in edges):
         return HOUR
     return MINUTE

@@ -41,8 +41,9 @@ def services(store: Queryable, start: datetime, end: datetime) -> list[ServiceSu
             requests=int(total),
             errors=int(errors),
             error_ratio=errors / total if total else None,
+            routes=list(routes),
         )
-        for name, total, errors in store.query(sql("service_overview"), parameters)
+        for name, total, errors, routes in store.query(sql("service_overview"), parameters)
     ]
 
 

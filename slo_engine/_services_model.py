@@ -12,12 +12,14 @@ class _Out(BaseModel):
 
 
 class ServiceSummary(_Out):
-    """A service's requests and failed requests (status 500 or more) over a range."""
+    """A service's requests and failed requests (status 500 or more) over a range, and
+    the routes they went to (at most 200)."""
 
     name: str
     requests: int
     errors: int
     error_ratio: float | None
+    routes: list[str]
 
 
 class ServiceSeries(_Out):

@@ -111,3 +111,21 @@ def test_the_counts_of_the_last_instant(traffic: Store) -> None:
 def test_bad_ranges_are_refused(traffic: Store, start, step, message) -> None:
     with pytest.raises(InvalidRequest, match=message):
         slo_series(traffic, load({"shop.yaml": SLOS}), start, END, step)
+
+
+def test_chosen_windows_alone_are_computed(traffic: Store) -> None:
+    """The 1 h burn rate at each hour; the SLO window and the other rates stay None."""
+    series = slo_series(
+        traffic,
+        load({"shop.yaml": SLOS}),
+        END - timedelta(hours=1),
+        END,
+        timedelta(hours=1),
+        names=["availability"],
+        windows=["1h"],
+    )
+    (availability,) = series
+    assert availability.grain_seconds == 3600
+    assert availability.total == [None, None]
+    assert availability.burn_rates["1h"] == [pytest.approx(1.0), pytest.approx(1.0)]
+    assert availability.burn_rates["5m"] == [None, None]

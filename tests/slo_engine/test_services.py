@@ -55,8 +55,10 @@ def _reference(q: float, latencies: list[float]) -> float:
 def test_services_with_their_requests_and_errors(traffic: Store) -> None:
     found = services(traffic, END - timedelta(hours=1), END)
     assert found == [
-        ServiceSummary(name="cart", requests=60, errors=0, error_ratio=0.0),
-        ServiceSummary(name="shop", requests=60 * 3 + 30 * 2, errors=60, error_ratio=0.25),
+        ServiceSummary(name="cart", requests=60, errors=0, error_ratio=0.0, routes=["/c"]),
+        ServiceSummary(
+            name="shop", requests=60 * 3 + 30 * 2, errors=60, error_ratio=0.25, routes=["/a", "/b"]
+        ),
     ]
 
 
