@@ -56,7 +56,7 @@ async def service_list(
         return await run_in_threadpool(_list, session, context.slos_dir, found)
 
 
-@router.get("/api/services/{name}", responses=error_responses(400))
+@router.get("/api/services/{name:path}", responses=error_responses(400))
 async def service_detail(
     name: Annotated[str, PathParam(max_length=500)],
     context: Annotated[ApiContext, Depends(api_context)],

@@ -57,7 +57,7 @@ async def overview(request: Request) -> HTMLResponse:
     return render(request, "overview.html", page="overview", title="SLOs")
 
 
-@router.get("/slos/{name}", response_class=HTMLResponse)
+@router.get("/slos/{name:path}", response_class=HTMLResponse)
 async def slo(request: Request, name: Name) -> HTMLResponse:
     return render(request, "slo.html", page="slo", title=name, name=name)
 
@@ -67,7 +67,7 @@ async def service_list(request: Request) -> HTMLResponse:
     return render(request, "services.html", page="services", title="Services")
 
 
-@router.get("/services/{name}", response_class=HTMLResponse)
+@router.get("/services/{name:path}", response_class=HTMLResponse)
 async def service(request: Request, name: Name) -> HTMLResponse:
     return render(request, "service.html", page="service", title=name, name=name)
 
