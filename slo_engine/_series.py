@@ -171,14 +171,18 @@ def _measure(store: Queryable, plans: Sequence[Plan], frame: Frame) -> dict[str,
     if not groups:
         return {}
     parameters = step_parameters(plans, matched, read_from, end, grain)
+    counted: dict[int, list[tuple[float, float, float]]] = {}
+    rows = store.query(sql("slo_steps"), parameters, settings=QUERY_SETTINGS)
+    for group, _window, total, good, under in rows:
+        counted.setdefault(group, []).append((total, good, under))
     results: dict[str, list[SloSeries]] = {}
-    for group, totals, goods, unders in store.query(
-        sql("slo_steps"), parameters, settings=QUERY_SETTINGS
-    ):
+    for group, windows in sorted(counted.items()):
         slo_index, dims = groups[group - 1]
         owner = plans[slo_index - 1]
-        counted = goods if owner.slo.sli.kind is SliKind.AVAILABILITY else unders
-        series = _assemble(owner, dims, frame, list(totals), list(counted))
+        column = 1 if owner.slo.sli.kind is SliKind.AVAILABILITY else 2
+        totals = [w[0] for w in windows]
+        goods = [w[column] for w in windows]
+        series = _assemble(owner, dims, frame, totals, goods)
         results.setdefault(owner.slo.name, []).append(series)
     return results
 
@@ -205,7 +209,6 @@ def step_parameters(
         "read_from": read_from,
         "read_to": end,
         "grain_s": int(grain.total_seconds()),
-        "grains": _index(end, read_from, grain),
         "s_threshold": [
             p.slo.sli.threshold
             if p.slo.sli.kind is SliKind.LATENCY and p.slo.sli.threshold is not None

@@ -2,8 +2,9 @@
 defaults (the last day, ending now, in steps that make about ``TARGET_POINTS`` points).
 
 Bounds are the engine's (``slo_engine.MAX_POINTS`` instants, whole-minute steps, years
-1970-2200); a step of whole hours on a range that starts on an hour reads the hourly
-rollup, so the default ladder is made of steps a chart reads well and the rollups serve.
+1970-2200). A step of whole hours starts the range on a whole hour, so that the series
+read the hourly rollup (30 times fewer rows than the minute rollup, and no minute edges:
+bench/dashboard.py); the default ladder is made of steps a chart reads well.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from fastapi import Query
 
 from slo_engine import InvalidRequest, check_instant
 
+HOUR: Final = timedelta(hours=1)
 DEFAULT_SPAN: Final = timedelta(days=1)
 MAX_SPAN: Final = timedelta(days=400)
 TARGET_POINTS: Final = 240
@@ -51,11 +53,14 @@ def resolve(start: datetime | None, end: datetime | None, step_s: int | None) ->
     start = _aware(start, "start") if start is not None else end - DEFAULT_SPAN
     if end - start > MAX_SPAN:
         raise InvalidRequest(f"the range is longer than {MAX_SPAN.days} days")
-    if step_s is not None:
-        if step_s % 60:
-            raise InvalidRequest(f"the step must be whole minutes, not {step_s} s")
-        return TimeRange(start, end, timedelta(seconds=step_s))
-    return TimeRange(start, end, default_step(end - start))
+    if step_s is not None and step_s % 60:
+        raise InvalidRequest(f"the step must be whole minutes, not {step_s} s")
+    step = timedelta(seconds=step_s) if step_s is not None else default_step(end - start)
+    if step % HOUR == timedelta(0):
+        # whole hours from a whole hour: every instant is one, and the hourly rollups
+        # serve the windows (docs/slo.md); the range keeps its length
+        start = start.replace(minute=0, second=0, microsecond=0)
+    return TimeRange(start, end, step)
 
 
 def default_step(span: timedelta) -> timedelta:

@@ -3,7 +3,7 @@ directory, for the dashboard.
 
 ``/api/slos``: every SLO's status now (or ``at``), with its budget left as a fraction
 and as time, its fast (1 h) and slow (6 h) burn rates and a sparkline of its 1 h burn
-rate at each hour of the last day; the most urgent first (breached, warning, no data, ok;
+rate at each whole hour of the last day; the most urgent first (breached, warning, no data, ok;
 then the least budget left; then the fastest burn). ``/api/slos/{name}``: that SLO's
 status at ``end`` and its series (SLI, budget left, burn rate per window) from ``start``
 to ``end`` every ``step``. Both computed by the SLO engine on one of the API's sessions,
@@ -127,8 +127,14 @@ def _overview(session: Store, slos_dir: Path, instant: datetime) -> SloOverview:
     slo_set = _slo_set(slos_dir)
     report = status(session, slo_set, instant)
     end = report.evaluated_at
+    last_hour = end.replace(minute=0)  # whole hours: the hourly rollup serves them
     series = slo_series(
-        session, slo_set, end - SPARKLINE_SPAN, end, SPARKLINE_STEP, windows=[FAST_WINDOW]
+        session,
+        slo_set,
+        last_hour - SPARKLINE_SPAN,
+        last_hour,
+        SPARKLINE_STEP,
+        windows=[FAST_WINDOW],
     )
     sparklines = {item.name: item.burn_rates.get(FAST_WINDOW, []) for item in series}
     times = series[0].times if series else []

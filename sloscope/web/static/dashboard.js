@@ -5,7 +5,8 @@
 // in place. When the server has a token, the page asks for it once and keeps it in this
 // tab's sessionStorage; it travels as "Authorization: Bearer", never in a URL.
 // When every chart of a load is drawn, <body> gets data-ready="1" and data-renders
-// counts the loads (the tests and bench/dashboard.py wait for them).
+// counts the loads (the tests and bench/dashboard.py wait for them); data-drawn-ms is
+// when the first load was drawn, in ms since the navigation began (performance.now()).
 "use strict";
 
 const TOKEN_KEY = "sloscope.token";
@@ -158,17 +159,24 @@ window.addEventListener("resize", () => {
 
 // --- the pages --------------------------------------------------------------------
 
+// The range filter: the SLO page shows a week by default (whole hours, which the hourly
+// rollups serve), the service page a day.
+const DEFAULT_RANGE = { slo: "7d", service: "1d" };
+
+function chosenRange() {
+  const fallback = DEFAULT_RANGE[body.dataset.page] || "1d";
+  return RANGES[params.get("range")] ? params.get("range") : fallback;
+}
+
 function rangeQuery() {
-  const range = params.get("range") || "1d";
-  const span = RANGES[range] || RANGES["1d"];
-  return { start: new Date(Date.now() - span * 1000).toISOString() };
+  return { start: new Date(Date.now() - RANGES[chosenRange()] * 1000).toISOString() };
 }
 
 function bindRange(reload) {
   const select = $("f-range");
-  select.value = RANGES[params.get("range")] ? params.get("range") : "1d";
+  select.value = chosenRange();
   select.addEventListener("change", () => {
-    setParam("range", select.value, "1d");
+    setParam("range", select.value, DEFAULT_RANGE[body.dataset.page] || "1d");
     reload();
   });
 }
@@ -402,6 +410,7 @@ const PAGES = { overview, slo, services: serviceList, service, sla };
 // --- loading, the token, auto-refresh -------------------------------------------------
 
 function finished() {
+  if (!body.dataset.drawnMs) body.dataset.drawnMs = String(performance.now());
   renders += 1;
   body.dataset.renders = String(renders);
   body.dataset.ready = "1";
