@@ -98,7 +98,7 @@ def match_series(
     return matched
 
 
-def _matched_columns(matched: Sequence[Sequence[MatchedRow]]) -> dict[str, list[Any]]:
+def matched_columns(matched: Sequence[Sequence[MatchedRow]]) -> dict[str, list[Any]]:
     """The series of the SLOs given, numbered in that order, as the ``m_*`` columns (slo,
     service, metric, attributes hash, good, dimension group). A dimension group numbers
     one SLO's ``per`` values, so SQL groups by an integer; ``dimension_groups`` maps them
@@ -262,7 +262,7 @@ def slice_parameters(
     }
     series = {(row[1], row[2], row[3]) for rows in matched for row in rows}
     return {
-        **_matched_columns(matched),
+        **matched_columns(matched),
         "series": sorted(series),
         "bucket_series": sorted(buckets_needed),
         "use_raw": 0 if use_rollups else 1,

@@ -31,7 +31,7 @@ from slo_engine._durations import parse_duration
 from slo_engine._evaluation import WINDOW, Context, display_name, labels
 from slo_engine._model import Budgeting, SliKind, Slo, SloSet, Source
 from slo_engine._plan import HOUR, MINUTE, floor
-from slo_engine._requests import MatchedRow, dimension_groups, match_series
+from slo_engine._requests import MatchedRow, dimension_groups, match_series, matched_columns
 from slo_engine._series_model import SloSeries
 from slo_engine._sql import QUERY_SETTINGS, sql
 from slo_engine._windows import Range, evaluate, floor_minute
@@ -195,8 +195,7 @@ def step_parameters(
     grain: timedelta,
 ) -> dict[str, Any]:
     """Parameters of ``slo_steps.sql``: the plans' series, dimension groups and windows."""
-    index = {key: n for n, key in enumerate(dimension_groups(matched), start=1)}
-    rows = [(i, *row[1:]) for i, found in enumerate(matched, start=1) for row in found]
+    columns = matched_columns(matched)
     windows = [
         (n, r)
         for n, owner in enumerate(plans, start=1)
@@ -205,7 +204,7 @@ def step_parameters(
     ]
     return {
         "table": _TABLES[grain],
-        "targets": sorted({(row[1], row[2]) for row in rows}),
+        "targets": sorted(set(zip(columns["m_service"], columns["m_metric"], strict=True))),
         "read_from": read_from,
         "read_to": end,
         "grain_s": int(grain.total_seconds()),
@@ -215,12 +214,8 @@ def step_parameters(
             else NAN
             for p in plans
         ],
-        "g_slo": [slo for slo, _ in index],
-        "m_service": [row[1] for row in rows],
-        "m_metric": [row[2] for row in rows],
-        "m_hash": [row[3] for row in rows],
-        "m_good": [row[4] for row in rows],
-        "m_group": [index[(row[0], tuple(row[5]))] for row in rows],
+        "g_slo": [slo for slo, _ in dimension_groups(matched)],
+        **columns,
         "w_slo": [n for n, _ in windows],
         "w_start": [max(0, _index(r.start, read_from, grain)) for _, r in windows],
         "w_end": [_index(r.end, read_from, grain) for _, r in windows],

@@ -7,7 +7,7 @@
 -- holds the grains from w_start (in) to w_end (out): indexes of grains of grain_s
 -- seconds from read_from.
 --
--- The SLOs' series (m_*: service, metric, attributes hash, good and dimension group, from
+-- The SLOs' series (m_*: SLO, service, metric, attributes hash, good, dimension group, from
 -- series.sql) are read from the minute or hour rollup (table) from read_from to read_to,
 -- summed per series and grain (the rollup states become arrays once, before the join:
 -- a state copied through the join for each group was 20x slower), then per group and
@@ -19,12 +19,13 @@
 -- there is none): no dense array, and no array captured per window.
 --
 -- Parameters: db, table, targets, read_from, read_to, grain_s, s_threshold,
--- g_slo, m_service, m_metric, m_hash, m_good, m_group, w_slo, w_start, w_end.
+-- g_slo, m_slo, m_service, m_metric, m_hash, m_good, m_group, w_slo, w_start, w_end.
 WITH
     matched AS (
         SELECT ServiceName, MetricName, AttributesHash, good, grp
         FROM system.one
         ARRAY JOIN
+            {m_slo:Array(UInt32)} AS slo,
             {m_service:Array(String)} AS ServiceName,
             {m_metric:Array(String)} AS MetricName,
             {m_hash:Array(UInt64)} AS AttributesHash,
