@@ -186,9 +186,17 @@ def test_service_page_draws_every_chart_and_the_route_filter_changes_them(page, 
     assert page.evaluate(ratios, "c-resources") == [50.0]  # the host's CPU, 0.5
 
 
-def test_slo_page_range_filter_redraws_with_the_new_range(page, url):
+def test_slo_page_range_filter_redraws_with_the_new_range(page, url, module_store, now):
     page.goto(url + "/slos/shop-latency")
     wait_drawn(page)
+    (reference,) = [
+        s for s in status(module_store, load({"slos.yaml": SLOS}), now).slos
+        if s.name == "shop-latency"
+    ]  # fmt: skip
+    firing = [f"{a.severity} {a.long_window}/{a.short_window}" for a in reference.alerts]
+    firing = [text for text, a in zip(firing, reference.alerts, strict=True) if a.firing]
+    assert firing  # the status is "warning"
+    assert page.locator("#statuses dd").last.text_content() == ", ".join(firing)
     assert page.locator(".chart canvas").count() == 3
     # a week by default, hour by hour from a whole hour
     assert page.locator("#c-sli").get_attribute("data-points") == "169"

@@ -247,6 +247,13 @@ const slo = {
         ["Fast burn (1h)", num(item.burn_rates["1h"])],
         ["Slow burn (6h)", num(item.burn_rates["6h"])],
         ["Budget gone in", duration(item.time_to_exhaustion_seconds)],
+        [
+          "Burn alerts firing",
+          item.alerts
+            .filter((a) => a.firing)
+            .map((a) => a.severity + " " + a.long_window + "/" + a.short_window)
+            .join(", ") || "none",
+        ],
       ];
       const list = document.createElement("dl");
       for (const [label, value] of facts) {
