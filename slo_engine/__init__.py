@@ -4,6 +4,9 @@
 evaluates them against a store at an instant and returns the ``StatusReport`` that
 ``sloscope slo status --json`` prints. ``sla_report`` computes a calendar month's
 ``SlaReport`` (``sloscope report sla``), which ``render_sla`` writes in each format.
+``slo_series`` gives the SLI, budget and burn rates of SLOs at many instants
+(``SloSeries``, the dashboard's charts); ``services`` and ``service_series`` the
+services' request rate, errors, latency and resources (``ServiceSeries``).
 ``explain`` says what each loaded SLO computes (``sloscope slo validate --explain``), as
 the ``SloExplanation`` records of a ``ValidationReport``.
 ``QUERY_SETTINGS`` are the settings the engine's queries carry, for a read-only session
@@ -23,6 +26,10 @@ from slo_engine._filters import FilterSpec, to_filter
 from slo_engine._loader import load, native_slo, parse_spec, read_sources
 from slo_engine._model import Budgeting, SliKind, Slo, SloSet
 from slo_engine._params import FilterTable
+from slo_engine._series import MAX_POINTS, slo_series
+from slo_engine._series_model import SloSeries
+from slo_engine._services import RESOURCE_METRICS, service_series, services
+from slo_engine._services_model import ServiceSeries, ServiceSummary
 from slo_engine._sla import sla_period, sla_report
 from slo_engine._sla_model import SlaReport, SlaRequest
 from slo_engine._sla_render import ReportFormat, render_sla
@@ -47,7 +54,9 @@ from slo_engine.errors import (
 )
 
 __all__ = [
+    "MAX_POINTS",
     "QUERY_SETTINGS",
+    "RESOURCE_METRICS",
     "Alert",
     "Budgeting",
     "Document",
@@ -58,12 +67,15 @@ __all__ = [
     "InvalidRequest",
     "Latency",
     "ReportFormat",
+    "ServiceSeries",
+    "ServiceSummary",
     "SlaReport",
     "SlaRequest",
     "SliKind",
     "Slo",
     "SloEngineError",
     "SloExplanation",
+    "SloSeries",
     "SloSet",
     "SloStatus",
     "SpecError",
@@ -85,8 +97,11 @@ __all__ = [
     "render_explanations",
     "render_sla",
     "report_issues",
+    "service_series",
+    "services",
     "sla_period",
     "sla_report",
+    "slo_series",
     "status",
     "to_filter",
 ]

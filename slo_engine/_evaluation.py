@@ -129,6 +129,14 @@ def contexts(slo_set: SloSet, end: datetime) -> list[Context]:
     return found
 
 
+def display_name(slo: Slo, dims: Sequence[str]) -> str:
+    """``name``, or ``name{route=/a,method=GET}`` for one set of ``per`` values."""
+    names = dict(zip(slo.per, dims, strict=False))
+    if not names:
+        return slo.name
+    return slo.name + "{" + ",".join(f"{k}={v}" for k, v in names.items()) + "}"
+
+
 def request_based(context: Context) -> bool:
     return context.slo.sli.kind.request_based
 

@@ -101,7 +101,7 @@ def match_series(
     return matched
 
 
-def _matched_columns(matched: Sequence[Sequence[MatchedRow]]) -> dict[str, list[Any]]:
+def matched_columns(matched: Sequence[Sequence[MatchedRow]]) -> dict[str, list[Any]]:
     """The series of the SLOs given, numbered in that order, as the ``m_*`` columns (slo,
     service, metric, attributes hash, good, dimension group). A dimension group numbers
     one SLO's ``per`` values, so SQL groups by an integer; ``dimension_groups`` maps them
@@ -216,19 +216,19 @@ def window_parameters(
     }
 
 
-def _finite(value: float) -> float | None:
+def finite(value: float) -> float | None:
     return value if isinstance(value, float) and math.isfinite(value) else None
 
 
 def _latency(quantiles: Sequence[tuple[float, float]]) -> Latency:
     (v50, e50), (v95, e95), (v99, e99) = quantiles
     return Latency(
-        p50=_finite(v50),
-        p95=_finite(v95),
-        p99=_finite(v99),
-        p50_error=_finite(e50),
-        p95_error=_finite(e95),
-        p99_error=_finite(e99),
+        p50=finite(v50),
+        p95=finite(v95),
+        p99=finite(v99),
+        p50_error=finite(e50),
+        p95_error=finite(e95),
+        p99_error=finite(e99),
     )
 
 
@@ -265,7 +265,7 @@ def slice_parameters(
     }
     series = {(row[1], row[2], row[3]) for rows in matched for row in rows}
     return {
-        **_matched_columns(matched),
+        **matched_columns(matched),
         "series": sorted(series),
         "bucket_series": sorted(buckets_needed),
         "use_raw": 0 if use_rollups else 1,

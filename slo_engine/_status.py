@@ -15,7 +15,14 @@ from slo_engine import _burn, _exclusions, _foreign_rows, _gauges, _requests
 from slo_engine._bounds import check_instant
 from slo_engine._budget import Budget, budget
 from slo_engine._durations import format_duration
-from slo_engine._evaluation import WINDOW, Context, Measured, contexts, request_based
+from slo_engine._evaluation import (
+    WINDOW,
+    Context,
+    Measured,
+    contexts,
+    display_name,
+    request_based,
+)
 from slo_engine._model import Budgeting, NoDataPolicy, Slo, SloSet, Source
 from slo_engine._status_model import (
     Alert,
@@ -100,9 +107,8 @@ def _one(context: Context, dims: tuple[str, ...], measured: dict[str, Measured])
             found_budget.remaining, period.end - period.start, rates.get("1h")
         )
     names = dict(zip(slo.per, dims, strict=False))
-    suffix = "{" + ",".join(f"{k}={v}" for k, v in names.items()) + "}" if names else ""
     return SloStatus(
-        name=slo.name + suffix,
+        name=display_name(slo, dims),
         slo=slo.name,
         service=slo.service,
         dimensions=names,

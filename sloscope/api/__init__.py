@@ -1,10 +1,12 @@
-"""The JSON API (and, later, the dashboard), served by ``sloscope serve``.
+"""The JSON API and the web dashboard, served by ``sloscope serve``.
 
 A FastAPI app: one ``APIRouter`` per area (``_health``, ``_query``, ``_slos``,
-``_reports``, ``_alerts``), each route taking what it needs from ``ApiContext`` through
-``Depends(api_context)``. Errors are answered in one shape, ``{"error": "<message>"}``,
-by the handlers of ``_errors``. ``/openapi.json`` describes every route; the interactive
-docs pages are off (they load their scripts from a CDN).
+``_slo_reads``, ``_service_reads``, ``_reports``, ``_alerts``), each route taking what it
+needs from ``ApiContext`` through ``Depends(api_context)``. Errors are answered in one
+shape, ``{"error": "<message>"}`` (``ErrorAnswer``, listed on every route of the schema), by
+the handlers of ``_errors``. ``/openapi.json`` describes every route; ``/docs`` is its
+interactive page (Swagger UI, served from ``sloscope.web``'s own files, no CDN). The
+pages of the dashboard come from ``sloscope.web``.
 
 The security layer wraps the whole app, outermost first, so a route added later is
 covered without doing anything (docs/security.md):
@@ -21,23 +23,32 @@ when none is free), and user SQL is checked by ``sloscope._read_query``.
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Security
+from fastapi.security import HTTPBearer
 from starlette.middleware.cors import CORSMiddleware
 
-from sloscope.api import _alerts, _health, _query, _reports, _slos
+from sloscope.api import _alerts, _health, _query, _reports, _service_reads, _slo_reads, _slos
 from sloscope.api._access import HostCheck, TokenCheck, allowed_hosts
 from sloscope.api._bodies import BodyLimit, JsonBodies
 from sloscope.api._context import ApiContext, HealthCheck
 from sloscope.api._errors import install_error_handlers
+from sloscope.web import install_web
 
 KIB = 1024
 # Routes whose bodies carry SLO files: their own limit, api.max_slo_files_kib.
 SLO_FILE_ROUTES = ("/api/slos/status", "/api/reports/sla")
+# Documents the token in the schema (and gives /docs its Authorize button); TokenCheck
+# enforces it, for every /api/ route, whether a route names this or not.
+BEARER = HTTPBearer(
+    auto_error=False,
+    description="api.token, when the server sets one (SLOSCOPE_API__TOKEN).",
+)
+API_ROUTERS = (_query, _slos, _slo_reads, _service_reads, _reports, _alerts)
 
 
 def create_app(context: ApiContext, *, engine: bool = True) -> FastAPI:
     """The ASGI app for ``context``; without the ``engine`` (``serve --role ingest``),
-    ``/healthz`` only."""
+    ``/healthz`` only (no API, no pages)."""
     settings = context.settings
     app = FastAPI(
         title="sloscope",
@@ -48,8 +59,11 @@ def create_app(context: ApiContext, *, engine: bool = True) -> FastAPI:
     )
     app.state.context = context
     install_error_handlers(app)
-    for module in (_health, _query, _slos, _reports, _alerts) if engine else (_health,):
-        app.include_router(module.router)
+    app.include_router(_health.router)
+    if engine:
+        for module in API_ROUTERS:
+            app.include_router(module.router, dependencies=[Security(BEARER)])
+        install_web(app, token_set=settings.token is not None)
     # add_middleware wraps what is already there: the last added runs first.
     slo_files = dict.fromkeys(SLO_FILE_ROUTES, settings.max_slo_files_kib * KIB)
     app.add_middleware(BodyLimit, default_bytes=settings.max_body_kib * KIB, path_bytes=slo_files)

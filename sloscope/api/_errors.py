@@ -30,6 +30,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 
 from alerting import InvalidAction, NotFound
@@ -42,6 +43,37 @@ logger = logging.getLogger(__name__)
 MAX_LISTED_ERRORS = 5
 
 
+class ErrorAnswer(BaseModel):
+    """Every error the API answers: what went wrong, and for SLO files every issue."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    error: str
+    issues: list[str] | None = None
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route: each status it may answer besides 200, typed
+    ``ErrorAnswer``; 401 (a token is set), 421, 429 and 503 come with every read."""
+    found: dict[int | str, dict[str, Any]] = {}
+    for status in sorted({*statuses, 401, 421, 429, 503}):
+        found[status] = {"model": ErrorAnswer, "description": _WHY[status]}
+    return found
+
+
+_WHY = {
+    400: "A parameter or body the API cannot use; the message says which and why.",
+    401: "api.token is set and the request did not send it as a Bearer token.",
+    404: "No such SLO or page.",
+    413: "The body is larger than the route's limit.",
+    415: "The body is not application/json.",
+    421: "The Host header names a host this server does not serve.",
+    422: "SLO files with errors: every issue is listed.",
+    429: "Every query slot is taken: retry after Retry-After seconds.",
+    503: "The store does not answer: retry later.",
+}
+
+
 def error_response(
     status: int, message: str, headers: Mapping[str, str] | None = None, **extra: Any
 ) -> JSONResponse:
@@ -49,8 +81,10 @@ def error_response(
 
 
 def body_error_message(errors: Sequence[Any]) -> str:
-    """``bad request body: sql: Field required; ...`` from pydantic/FastAPI errors."""
+    """``bad request body: sql: Field required; ...`` from pydantic/FastAPI errors
+    (``bad request: query.step: ...`` when a query parameter is wrong)."""
     parts = []
+    in_body = all(tuple(error.get("loc", ("body",)))[:1] == ("body",) for error in errors)
     for error in errors[:MAX_LISTED_ERRORS]:
         loc = [str(part) for part in error.get("loc", ()) if part != "body"]
         if error.get("type") == "json_invalid":
@@ -61,7 +95,7 @@ def body_error_message(errors: Sequence[Any]) -> str:
             parts.append(f"{where}: {error.get('msg')}" if where else str(error.get("msg")))
     hidden = len(errors) - MAX_LISTED_ERRORS
     more = f" (and {hidden} more)" if hidden > 0 else ""
-    return "bad request body: " + "; ".join(parts) + more
+    return ("bad request body: " if in_body else "bad request: ") + "; ".join(parts) + more
 
 
 async def _invalid_body(request: Request, exc: Exception) -> JSONResponse:

@@ -20,6 +20,7 @@ from processor.store import Store
 from sloscope._query_policy import FunctionCatalog
 from sloscope._read_query import QueryAnswer, run_read_query
 from sloscope.api._context import ApiContext, api_context
+from sloscope.api._errors import error_responses
 
 router = APIRouter(tags=["query"])
 
@@ -31,7 +32,7 @@ class QueryRequest(BaseModel):
     parameters: dict[str, Any] = {}
 
 
-@router.post("/api/query", response_model=QueryAnswer)
+@router.post("/api/query", response_model=QueryAnswer, responses=error_responses(400, 413, 415))
 async def query(
     body: QueryRequest, context: Annotated[ApiContext, Depends(api_context)]
 ) -> Response:

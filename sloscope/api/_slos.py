@@ -18,11 +18,12 @@ from starlette.concurrency import run_in_threadpool
 from processor.store import Store
 from slo_engine import StatusReport, StatusRequest, load, read_sources, status
 from sloscope.api._context import ApiContext, api_context
+from sloscope.api._errors import error_responses
 
 router = APIRouter(tags=["slos"])
 
 
-@router.post("/api/slos/status")
+@router.post("/api/slos/status", responses=error_responses(400, 413, 415, 422))
 async def slo_status(
     body: StatusRequest, context: Annotated[ApiContext, Depends(api_context)]
 ) -> StatusReport:

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from processor.store import Store
-from slo_engine import _foreign_rows, _gauges, _requests
-from slo_engine._evaluation import contexts, request_based
+from slo_engine import _foreign_rows, _gauges, _requests, _series, _services
+from slo_engine._evaluation import Context, contexts, request_based
 from slo_engine._loader import load
 from slo_engine._sql import names, placeholders, sql
 
@@ -39,14 +39,33 @@ def _parameters(name: str) -> dict[str, Any]:
         return _requests.window_parameters(requests, END, use_rollups=False)
     if name.endswith("_slices") and name != "gauge_slices":
         return _requests.slice_parameters(requests[1:], [MATCHED], use_rollups=False)
-    if name in ("gauge_slices", "cumulative_rows"):
+    if name in ("gauge_slices", "cumulative_rows", "slo_steps"):
         return {
-            "gauge_slices": _gauges.gauge_parameters(gauges),
-            "cumulative_rows": _foreign_rows.cumulative_parameters(requests),
-        }[name]
-    if name.startswith("sla_"):
-        return _sla_parameters(name)
+            "gauge_slices": lambda: _gauges.gauge_parameters(gauges),
+            "cumulative_rows": lambda: _foreign_rows.cumulative_parameters(requests),
+            "slo_steps": lambda: _steps_parameters(requests),
+        }[name]()
+    if name.startswith(("sla_", "service_")):
+        return _sla_parameters(name) if name.startswith("sla_") else _service_parameters(name)
     raise AssertionError(f"no parameters for {name}")
+
+
+def _steps_parameters(requests: list[Context]) -> dict[str, Any]:
+    times = _series.instants(END - timedelta(hours=1), END, timedelta(minutes=10))
+    plans = [_series.plan(c.slo, times) for c in requests[:1]]
+    start = END - timedelta(days=1)
+    return _series.step_parameters(plans, [MATCHED], start, END, timedelta(minutes=1))
+
+
+def _service_parameters(name: str) -> dict[str, Any]:
+    step = timedelta(hours=1)
+    times = _series.instants(END - step, END, step)
+    steps, resources = _services.series_parameters("s", times, step, "/a")
+    return {
+        "service_overview": _services.overview_parameters(END - step, END),
+        "service_steps": steps,
+        "service_resources": resources,
+    }[name]
 
 
 def _sla_parameters(name: str) -> dict[str, Any]:

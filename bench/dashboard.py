@@ -1,0 +1,177 @@
+"""bench/dashboard.py: the dashboard in headless Chromium on the 30-day data set of
+bench/slo.py (50 SLOs, 200 request series, 8.6 million histogram rows).
+
+Fills a fresh embedded store with --days of per-minute histograms ending now (the
+generator of bench/slo.py, plus the host and process gauges of the service measured for
+the last day), serves the API and pages with uvicorn on loopback, and opens the overview
+(``/``) and a service page (``/services/svc-00``) in Debian's Chromium (Playwright), a
+warm-up then --repeat times each: the time from navigation to every chart drawn (the page
+sets ``data-drawn-ms``, ``performance.now()`` when its first load is drawn) and each API
+call's response time (Resource Timing: request start to response end). The reference,
+measured in the same run: the SLO engine's ``status`` for the same 50 SLOs called
+directly, the bulk of ``GET /api/slos``. Bars: each page under 2 s, each API call under
+500 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import median, p95, print_table, save, versions
+from bench.slo import slo_file
+from processor.store import HISTOGRAM_TABLE, Store, StoreOptions, open_store
+from slo_engine import load, status
+from sloscope.config import ApiSettings
+from tests.support.api import serving_api
+from tests.support.browser import LAPTOP, chromium
+from tests.support.traffic import GaugePoint, bulk_histogram_table, bulk_series, insert_gauges
+
+PAGES = {"overview": "/", "service": "/services/svc-00"}
+PAGE_BAR_S = 2.0
+API_BAR_S = 0.5
+RESOURCES = ("system.cpu.utilization", "system.memory.utilization", "process.cpu.utilization")
+SETTLED = "() => document.body.dataset.ready === '1' || 'failed' in document.body.dataset"
+API_CALLS = """() => performance.getEntriesByType('resource')
+    .filter(e => new URL(e.name).pathname.startsWith('/api/'))
+    .map(e => [new URL(e.name).pathname, (e.responseEnd - e.requestStart) / 1000])"""
+
+
+def fill(store: Store, days: int, end: datetime) -> int:
+    """``days`` of bench/slo.py's traffic ending at ``end``; svc-00's gauges, last day."""
+    series = bulk_series(10, 10)
+    start = end - timedelta(days=days)
+    rows = 0
+    for day in range(days):
+        table = bulk_histogram_table(series, start + timedelta(days=day), 1440, seed=day)
+        store.insert_arrow(HISTOGRAM_TABLE, table)
+        rows += table.num_rows
+    minutes = [end - timedelta(minutes=m) for m in range(1, 1441)]
+    insert_gauges(
+        store,
+        (
+            GaugePoint("svc-00", metric, {}, moment, 0.25 + 0.5 * (i % 60) / 60)
+            for metric in RESOURCES
+            for i, moment in enumerate(minutes)
+        ),
+    )
+    for table in (HISTOGRAM_TABLE, "slo_histogram_1m", "slo_histogram_1h", "slo_histogram_1d"):
+        store.command("OPTIMIZE TABLE {db:Identifier}.{t:Identifier} FINAL", {"t": table})
+    return rows
+
+
+def _route(path: str) -> str:
+    return "/api/services/{name}" if path.startswith("/api/services/") else path
+
+
+def measure_pages(url: str, repeat: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Per page, the seconds to fully drawn; per API path, the seconds of each call."""
+    pages: dict[str, list[float]] = {name: [] for name in PAGES}
+    calls: dict[str, list[float]] = {}
+    with chromium() as browser:
+        for name, path in PAGES.items():
+            for run in range(repeat + 1):  # the first is the warm-up
+                context = browser.new_context(viewport=LAPTOP)
+                page = context.new_page()
+                page.goto(url + path)
+                page.wait_for_function(SETTLED, timeout=120_000)
+                if page.evaluate("() => document.body.dataset.ready") != "1":
+                    raise SystemExit(f"{path}: {page.locator('#error').text_content()}")
+                drawn_s = float(page.evaluate("Number(document.body.dataset.drawnMs)")) / 1000
+                entries: list[tuple[str, float]] = page.evaluate(API_CALLS)
+                context.close()
+                if run == 0:
+                    continue
+                pages[name].append(drawn_s)
+                for api_path, seconds in entries:
+                    calls.setdefault(_route(api_path), []).append(seconds)
+    return pages, calls
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--slos", type=int, default=50)
+    parser.add_argument("--timeslices", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+
+    end = datetime.now(UTC).replace(second=0, microsecond=0)
+    slos_text = slo_file(10, 10, args.slos, args.timeslices)
+    with tempfile.TemporaryDirectory(prefix="sloscope-bench-dashboard-") as folder:
+        slos_dir = Path(folder) / "slos"
+        slos_dir.mkdir()
+        (slos_dir / "bench.yaml").write_text(slos_text)
+        store = open_store(
+            StoreOptions(dsn=f"chdb://{folder}/data", database="bench", retention_days=0)
+        )
+        started = time.perf_counter()
+        rows = fill(store, args.days, end)
+        fill_s = time.perf_counter() - started
+        slo_set = load({"bench.yaml": slos_text})
+        reference: list[float] = []
+        for _ in range(args.repeat + 1):
+            began = time.perf_counter()
+            status(store, slo_set, datetime.now(UTC))
+            reference.append(time.perf_counter() - began)
+        reference = reference[1:]
+        with serving_api(store, ApiSettings(), slos_dir=slos_dir) as url:
+            pages, calls = measure_pages(url, args.repeat)
+        store.close()
+
+    page_rows = [
+        [name, median(runs), p95(runs), PAGE_BAR_S, str(max(runs) < PAGE_BAR_S)]
+        for name, runs in pages.items()
+    ]
+    call_rows = [
+        [path, len(runs), median(runs), p95(runs), max(runs), API_BAR_S, str(max(runs) < API_BAR_S)]
+        for path, runs in sorted(calls.items())
+    ]
+    print_table(
+        f"dashboard pages, {args.slos} SLOs over 30-day windows, {rows:,} histogram rows",
+        ["page", "drawn median s", "p95 s", "bar s", "under bar"],
+        page_rows,
+    )
+    print()
+    print_table(
+        "API calls the pages make (browser Resource Timing)",
+        ["call", "calls", "median s", "p95 s", "max s", "bar s", "under bar"],
+        call_rows,
+    )
+    print(
+        f"\nreference: the engine's status() for the same SLOs, called directly: "
+        f"median {median(reference):.3f} s; fill {fill_s:.0f} s"
+    )
+    slowest = max(max(runs) for runs in calls.values())
+    path = save(
+        "dashboard",
+        {
+            "parameters": vars(args),
+            "histogram_rows": rows,
+            "overview_page_s": median(pages["overview"]),
+            "service_page_s": median(pages["service"]),
+            "slowest_api_call_s": slowest,
+            "pages_s": {
+                name: {"median": median(r), "p95": p95(r), "runs": r} for name, r in pages.items()
+            },
+            "api_calls_s": {
+                path: {"median": median(r), "p95": p95(r), "max": max(r), "runs": r}
+                for path, r in calls.items()
+            },
+            "reference_status_s": {"median": median(reference), "runs": reference},
+            "fill_s": fill_s,
+            "bar": {"page_under_s": PAGE_BAR_S, "api_call_under_s": API_BAR_S},
+            "versions": versions("chdb", "clickhouse-connect", "playwright", "fastapi"),
+        },
+    )
+    print(f"saved {path}")
+
+
+if __name__ == "__main__":
+    main()
