@@ -30,7 +30,8 @@ import uvicorn
 from processor import BatchOptions, Limits, Receiver, ReceiverOptions, TlsFiles, open_store
 from processor.store import Store, parse_dsn
 from sloscope._local_server import ServerAddress, remove_serve_file, write_serve_file
-from sloscope.api import ApiContext, create_app
+from sloscope._monitoring import Monitoring
+from sloscope.api import ApiContext, HealthCheck, create_app
 from sloscope.api._access import is_loopback
 from sloscope.config import ApiSettings, ProcessorSettings, Role, Settings
 from sloscope.errors import UsageError
@@ -194,9 +195,18 @@ def _spool(data_dir: Path | None) -> Iterator[Path]:
 
 
 def _api_context(settings: Settings, store: Store, receiver: Receiver | None) -> ApiContext:
-    checks = {"otlp": lambda: _receiver_health(receiver)} if receiver is not None else {}
+    checks: dict[str, HealthCheck] = {}
+    monitoring = Monitoring()
+    if receiver is not None:
+        checks["otlp"] = lambda: _receiver_health(receiver)
+        capacity = settings.processor.queue_points
+        monitoring = Monitoring(receiver.metrics, lambda: (receiver.queued_points, capacity))
     return ApiContext.open(
-        store, settings.api, slos_dir=settings.slo.slos_dir, health_checks=checks
+        store,
+        settings.api,
+        slos_dir=settings.slo.slos_dir,
+        health_checks=checks,
+        monitoring=monitoring,
     )
 
 

@@ -11,11 +11,13 @@ covered without doing anything (docs/security.md):
 
 1. ``HostCheck``: loopback names or ``api.allowed_hosts`` only (421).
 2. CORS headers, only for ``api.cors_origins`` (none by default).
-3. ``TokenCheck``: ``Authorization: Bearer <api.token>`` on ``/api/`` when a token is set (401).
+3. ``TokenCheck``: ``Authorization: Bearer <api.token>`` on ``/api/`` and ``/metrics`` when
+   a token is set (401).
 4. ``JsonBodies``: ``/api/`` bodies are ``application/json`` (415).
 5. ``BodyLimit``: bodies read with a limit (413).
 
-Inside, each request that reads the store takes one of a few read-only sessions (429
+Inside the gate, ``RequestMetrics`` counts requests and page views (``_monitoring``).
+Each request that reads the store takes one of a few read-only sessions (429
 when none is free), and user SQL is checked by ``sloscope._read_query``.
 """
 
@@ -24,11 +26,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
-from sloscope.api import _health, _query, _reports, _slos
+from sloscope.api import _health, _metrics, _query, _reports, _slos
 from sloscope.api._access import HostCheck, TokenCheck, allowed_hosts
 from sloscope.api._bodies import BodyLimit, JsonBodies
 from sloscope.api._context import ApiContext, HealthCheck
 from sloscope.api._errors import install_error_handlers
+from sloscope.api._metrics import RequestMetrics
 
 KIB = 1024
 # Routes whose bodies carry SLO files: their own limit, api.max_slo_files_kib.
@@ -37,7 +40,7 @@ SLO_FILE_ROUTES = ("/api/slos/status", "/api/reports/sla")
 
 def create_app(context: ApiContext, *, engine: bool = True) -> FastAPI:
     """The ASGI app for ``context``; without the ``engine`` (``serve --role ingest``),
-    ``/healthz`` only."""
+    ``/healthz`` and ``/metrics`` only."""
     settings = context.settings
     app = FastAPI(
         title="sloscope",
@@ -48,9 +51,10 @@ def create_app(context: ApiContext, *, engine: bool = True) -> FastAPI:
     )
     app.state.context = context
     install_error_handlers(app)
-    for module in (_health, _query, _slos, _reports) if engine else (_health,):
+    for module in (_health, _metrics, _query, _slos, _reports) if engine else (_health, _metrics):
         app.include_router(module.router)
     # add_middleware wraps what is already there: the last added runs first.
+    app.add_middleware(RequestMetrics, monitoring=context.monitoring)
     slo_files = dict.fromkeys(SLO_FILE_ROUTES, settings.max_slo_files_kib * KIB)
     app.add_middleware(BodyLimit, default_bytes=settings.max_body_kib * KIB, path_bytes=slo_files)
     app.add_middleware(JsonBodies)

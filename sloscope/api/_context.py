@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import Request
 
 from processor.store import Store
+from sloscope._monitoring import Monitoring
 from sloscope._read_query import QueryLimits
 from sloscope.api._sessions import HEALTH_TIMEOUT_S, HealthProbe, QuerySessions
 from sloscope.config import ApiSettings
@@ -20,13 +21,15 @@ HealthCheck = Callable[[], dict[str, Any]]
 
 @dataclass(frozen=True, slots=True)
 class ApiContext:
-    """The sessions the API reads through, its settings, and the parts' health checks."""
+    """The sessions the API reads through, its settings, the parts' health checks, and
+    the process's own metrics (the receiver's when it runs in this process)."""
 
     sessions: QuerySessions
     health: HealthProbe
     settings: ApiSettings
     slos_dir: Path = Path("./slos")
     health_checks: dict[str, HealthCheck] = field(default_factory=dict)
+    monitoring: Monitoring = field(default_factory=Monitoring)
 
     @classmethod
     def open(
@@ -36,6 +39,7 @@ class ApiContext:
         *,
         slos_dir: Path = Path("./slos"),
         health_checks: dict[str, HealthCheck] | None = None,
+        monitoring: Monitoring | None = None,
     ) -> ApiContext:
         """Open the API's own sessions on ``store`` (which is left to its other users)."""
         limits = QueryLimits.from_settings(settings)
@@ -46,6 +50,7 @@ class ApiContext:
             settings=settings,
             slos_dir=slos_dir,
             health_checks=dict(health_checks or {}),
+            monitoring=monitoring or Monitoring(),
         )
 
     def close(self) -> None:
