@@ -11,6 +11,7 @@ to set beforehand.
 """
 
 from slo_engine._bounds import check_instant
+from slo_engine._durations import format_duration, parse_duration
 from slo_engine._explain import (
     SloExplanation,
     ValidationReport,
@@ -23,6 +24,7 @@ from slo_engine._model import Budgeting, SliKind, Slo, SloSet
 from slo_engine._sla import sla_period, sla_report
 from slo_engine._sla_model import SlaReport, SlaRequest
 from slo_engine._sla_render import ReportFormat, render_sla
+from slo_engine._spec_issues import pydantic_issues
 from slo_engine._sql import QUERY_SETTINGS
 from slo_engine._status import status
 from slo_engine._status_model import (
@@ -32,6 +34,7 @@ from slo_engine._status_model import (
     StatusReport,
     StatusRequest,
 )
+from slo_engine._yaml_nodes import Document, compose_documents
 from slo_engine.errors import (
     EvaluationError,
     InvalidRequest,
@@ -43,6 +46,7 @@ from slo_engine.errors import (
 __all__ = [
     "QUERY_SETTINGS",
     "Budgeting",
+    "Document",
     "ErrorBudget",
     "EvaluationError",
     "InvalidRequest",
@@ -62,9 +66,13 @@ __all__ = [
     "StatusRequest",
     "ValidationReport",
     "check_instant",
+    "compose_documents",
     "explain",
+    "format_duration",
     "load",
+    "parse_duration",
     "parse_spec",
+    "pydantic_issues",
     "read_sources",
     "render_explanations",
     "render_sla",

@@ -150,6 +150,9 @@ class NativeFile(Strict):
     maintenance: list[ExclusionSpec] = []
     corrections: list[ExclusionSpec] = []
     sla: SlaSpec | None = None
+    # A section of the same files that sloscope reads and validates (sloscope/_dashboards.py);
+    # the engine lets it through without knowing its shape.
+    dashboards: list[Any] | None = None
 
 
 def is_native(data: Any) -> bool:

@@ -26,7 +26,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
-from sloscope.api import _health, _metrics, _query, _reports, _slos
+from sloscope.api import _dashboards, _health, _metrics, _query, _reports, _slos
 from sloscope.api._access import HostCheck, TokenCheck, allowed_hosts
 from sloscope.api._bodies import BodyLimit, JsonBodies
 from sloscope.api._context import ApiContext, HealthCheck
@@ -51,7 +51,8 @@ def create_app(context: ApiContext, *, engine: bool = True) -> FastAPI:
     )
     app.state.context = context
     install_error_handlers(app)
-    for module in (_health, _metrics, _query, _slos, _reports) if engine else (_health, _metrics):
+    engine_routes = (_query, _slos, _reports, _dashboards) if engine else ()
+    for module in (_health, _metrics, *engine_routes):
         app.include_router(module.router)
     # add_middleware wraps what is already there: the last added runs first.
     app.add_middleware(RequestMetrics, monitoring=context.monitoring)
