@@ -9,11 +9,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
 from processor.store import Store
 from slo_engine import SpecError
 from sloscope._dashboards import check_queries, load_dashboards, parse_dashboards
 from sloscope._read_query import QueryLimits, load_catalog, open_read_session
+from sloscope.cli import app
 from tests.sloscope.conftest import TRAFFIC_END
 from tests.support.api import serving_api
 
@@ -289,3 +291,23 @@ def test_files_without_dashboards_have_none() -> None:
     assert parse_dashboards("- apiVersion: openslo/v1\n", "o.yaml") == ([], [])
     (issue,) = parse_dashboards("dashboards: {a: 1}\n", "d.yaml")[1]
     assert str(issue) == "d.yaml:1:1: dashboards: expected a list of dashboards"
+
+
+def test_slo_validate_checks_the_dashboards_in_the_slo_files(tmp_path: Path) -> None:
+    good = tmp_path / "good"
+    good.mkdir()
+    (good / "shop.yaml").write_text(USER_FILE)
+    result = CliRunner().invoke(app, ["slo", "validate", str(good)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "ok: 0 SLOs, 0 exclusions, 1 dashboards\n"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("service: shop\nslos:\n  - name: x\n" + BAD_FILE)
+    result = CliRunner().invoke(app, ["slo", "validate", str(bad)])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 12
+    assert lines[0].startswith(f"{bad}:3:5: slos[0]")
+    assert lines[1] == (
+        f"{bad}:5:5: dashboards[0].name: String should match pattern '^[a-z0-9][a-z0-9_-]{{0,62}}$'"
+    )
+    assert lines[-1].startswith(f"{bad}:26:17: dashboards[2].widgets[0].type: Input should be")
