@@ -33,7 +33,7 @@ def _root(
 def _register() -> None:
     # Commands live in their own modules; importing them here, after `app` exists,
     # keeps each module free to import from this package.
-    from sloscope.cli import _query, _report, _schema, _serve, _slo, _store  # noqa: PLC0415
+    from sloscope.cli import _demo, _query, _report, _schema, _serve, _slo, _store  # noqa: PLC0415
 
     _serve.register(app)
     _query.register(app)
@@ -41,6 +41,7 @@ def _register() -> None:
     _report.register(app)
     _schema.register(app)
     _store.register(app)
+    _demo.register(app)
 
 
 _register()
