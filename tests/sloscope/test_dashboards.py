@@ -13,9 +13,12 @@ from typer.testing import CliRunner
 
 from processor.store import Store
 from slo_engine import SpecError
+from sloscope._dashboard_data import shape, status_of
+from sloscope._dashboard_spec import WidgetSpec
 from sloscope._dashboards import check_queries, load_dashboards, parse_dashboards
-from sloscope._read_query import QueryLimits, load_catalog, open_read_session
+from sloscope._read_query import QueryAnswer, QueryLimits, load_catalog, open_read_session
 from sloscope.cli import app
+from sloscope.errors import UsageError
 from tests.sloscope.conftest import TRAFFIC_END
 from tests.support.api import serving_api
 
@@ -311,3 +314,73 @@ def test_slo_validate_checks_the_dashboards_in_the_slo_files(tmp_path: Path) -> 
         f"{bad}:5:5: dashboards[0].name: String should match pattern '^[a-z0-9][a-z0-9_-]{{0,62}}$'"
     )
     assert lines[-1].startswith(f"{bad}:26:17: dashboards[2].widgets[0].type: Input should be")
+
+
+def _spec(kind: str, **fields: object) -> WidgetSpec:
+    return WidgetSpec.model_validate(
+        {"id": "w", "type": kind, "title": "W", "sql": "SELECT 1", "x": 0, "y": 0, "w": 1, "h": 1}
+        | fields
+    )
+
+
+def _answer(columns: list[str], rows: list[list[object]]) -> QueryAnswer:
+    return QueryAnswer(columns=columns, types=["Float64"] * len(columns), rows=rows)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("fields", "value", "expected"),
+    [
+        ({"warning": 0.01, "critical": 0.05}, 0.009, "ok"),
+        ({"warning": 0.01, "critical": 0.05}, 0.01, "warning"),
+        ({"warning": 0.01, "critical": 0.05}, 0.05, "critical"),
+        ({"critical": 0.05}, 0.04, "ok"),
+        ({"warning": 0.99, "critical": 0.95, "higher_is_better": True}, 0.995, "ok"),
+        ({"warning": 0.99, "critical": 0.95, "higher_is_better": True}, 0.99, "warning"),
+        ({"warning": 0.99, "critical": 0.95, "higher_is_better": True}, 0.9, "critical"),
+        ({"warning": 0.99}, None, "no_data"),
+    ],
+    ids=["ok", "warning", "critical", "critical-only", "hib-ok", "hib-warning", "hib-crit", "none"],
+)
+def test_a_status_is_judged_against_its_thresholds(
+    fields: dict[str, object], value: float | None, expected: str
+) -> None:
+    assert status_of(_spec("status", **fields), value) == expected
+
+
+def test_answers_a_widget_cannot_show_are_refused() -> None:
+    with pytest.raises(UsageError, match="a metric shows one row, the query gave more"):
+        shape(_spec("metric"), _answer(["v"], [[1], [2]]))
+    with pytest.raises(UsageError, match="'high' is not a number"):
+        shape(_spec("metric"), _answer(["v"], [["high"]]))
+    with pytest.raises(UsageError, match=r"\[1\] is not a number"):
+        shape(_spec("metric"), _answer(["v"], [[[1]]]))
+    with pytest.raises(UsageError, match="a chart needs a time column and a series"):
+        shape(_spec("chart"), _answer(["t"], [["2026-11-20T12:00:00+00:00"]]))
+    assert shape(_spec("metric"), _answer(["v"], [])).model_dump() == {
+        "type": "metric",
+        "value": None,
+        "unit": None,
+    }
+    assert shape(_spec("metric"), _answer(["v"], [["nan"]])).model_dump()["value"] is None
+    assert shape(_spec("metric"), _answer(["v"], [["12.5"]])).model_dump()["value"] == 12.5
+
+
+def test_the_layout_of_a_dashboard_with_refused_sql_is_422_with_locations(
+    module_store: Store, tmp_path: Path
+) -> None:
+    (tmp_path / "refused.yaml").write_text(REFUSED_FILE)
+    with (
+        serving_api(module_store, slos_dir=tmp_path) as url,
+        httpx.Client(base_url=url, timeout=60) as http,
+    ):
+        layout = http.get("/api/dashboards/refused")
+        fine = http.get("/api/dashboards/refused/widgets/fine")
+    assert layout.status_code == 422, layout.text
+    located = [issue.split(": ")[:2] for issue in layout.json()["issues"]]
+    source = tmp_path / "refused.yaml"
+    assert located == [
+        [f"{source}:12:9", "dashboards[0].widgets[0].sql"],
+        [f"{source}:20:9", "dashboards[0].widgets[1].sql"],
+        [f"{source}:28:9", "dashboards[0].widgets[2].sql"],
+    ]
+    assert fine.json() == {"type": "metric", "value": 0.0, "unit": None}
