@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from sloscope.cli._context import load_settings, user_errors
+from sloscope.errors import UsageError
 
 DEMO_SLOS = "slos"
 
@@ -63,6 +65,8 @@ def demo(
     from sloscope.demo._run import DemoOptions, run_demo  # noqa: PLC0415 - grpc, uvicorn: demo only
 
     with user_errors(ctx), _data_dir(data_dir) as store_dir, _demo_slos() as slos_dir:
+        for port, flag in ((api_port, "--api-port"), (otlp_port, "--otlp-port")):
+            _check_free(port, flag)
         flags: dict[str, Any] = {
             "processor": {
                 "otlp_host": "127.0.0.1",
@@ -86,6 +90,18 @@ def demo(
             interval_s=interval,
         )
         asyncio.run(run_demo(options, sys.stdout))
+
+
+def _check_free(port: int, flag: str) -> None:
+    """A port already taken is the user's to change: one line and exit 2, before anything
+    starts (a server failing to bind later would leave a traceback and half a demo)."""
+    if port == 0:
+        return
+    try:
+        with socket.create_server(("127.0.0.1", port)):
+            pass
+    except OSError:
+        raise UsageError(f"port {port} is taken: pass {flag} 0 for a free one") from None
 
 
 @contextlib.contextmanager

@@ -8,6 +8,7 @@ import os
 import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -16,7 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from sloscope.cli import app
 from sloscope.demo._incident import Incident
 from sloscope.demo._summary import summary_line
 from sloscope.demo._traffic import TrafficCounts
@@ -127,3 +130,12 @@ def test_the_summary_line_shows_each_slo_and_the_traffic() -> None:
         "+1:35 errors | a SLI 97.25% budget -179.5% | b SLI no data budget - | sent 700, 5xx 19"
     )
     assert summary_line(0, "calm", None, TrafficCounts()) == "+0:00 calm   | sent 0, 5xx 0"
+
+
+@pytest.mark.parametrize("flag", ["--api-port", "--otlp-port"])
+def test_a_port_in_use_is_one_line_and_exit_2(flag: str) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(app, ["demo", "--duration", "5", flag, str(port)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"error: port {port} is taken: pass {flag} 0 for a free one\n"
