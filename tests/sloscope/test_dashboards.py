@@ -65,7 +65,7 @@ def _widget(client: httpx.Client, dashboard: str, widget: str, **params: str) ->
     return client.get(f"/api/dashboards/{dashboard}/widgets/{widget}", params={"at": AT, **params})
 
 
-def test_the_list_has_the_users_dashboard_then_the_shipped_one(client: httpx.Client) -> None:
+def test_the_list_has_the_users_dashboard_then_the_shipped_ones(client: httpx.Client) -> None:
     answer = client.get("/api/dashboards")
     assert answer.status_code == 200, answer.text
     assert answer.json() == [
@@ -75,6 +75,13 @@ def test_the_list_has_the_users_dashboard_then_the_shipped_one(client: httpx.Cli
             "title": "HTTP service",
             "description": "Requests, errors and latency from http.server.request.duration; "
             "CPU and memory.",
+            "refresh_s": 30.0,
+        },
+        {
+            "name": "sloscope",
+            "title": "sloscope itself",
+            "description": "Points collected and written, the ingest queue, flush latency, "
+            "API requests and dashboard views.",
             "refresh_s": 30.0,
         },
     ]
@@ -281,7 +288,7 @@ def test_sql_the_query_policy_refuses_is_refused_at_validation(
     assert issues[2].message.startswith("unknown parameter route: declare it under variables")
 
 
-def test_the_shipped_dashboard_passes_the_query_policy(module_store: Store) -> None:
+def test_the_shipped_dashboards_pass_the_query_policy(module_store: Store) -> None:
     session = open_read_session(module_store, QueryLimits())
     try:
         assert check_queries(load_dashboards({}), session, load_catalog(session)) == []

@@ -7,6 +7,7 @@ import contextlib
 import math
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -167,3 +168,34 @@ def test_the_exposition_escapes_labels_and_help_and_spells_histograms() -> None:
     counts = {s.name: s.value for s in families["request_duration_seconds"].samples}
     assert counts["request_duration_seconds_count"] == 10
     assert counts["request_duration_seconds_sum"] == pytest.approx(7.5, abs=1e-12)
+
+
+def test_the_sloscope_dashboard_shows_the_stored_self_metrics(store: Store) -> None:
+    request = otlp.request("recv")
+    histogram = otlp.metric(request, "latency", "s")
+    for route in ("/a", "/b"):
+        otlp.histogram_point(histogram, [1, 0, 2, 0], BOUNDS, NOW_S, attrs={"route": route})
+    with (
+        running_processor(store) as running,
+        _api(store, Monitoring(running.receiver.metrics)) as client,
+    ):
+        for name in ("x", "y", "z"):
+            client.get(f"/pages/{name}")
+        otlp.export(running.endpoint, request)
+        running.call(running.receiver.write_self_metrics())
+
+        def widget(name: str) -> Any:
+            answer = client.get(f"/api/dashboards/sloscope/widgets/{name}")
+            assert answer.status_code == 200, answer.text
+            return answer.json()
+
+        collected, views, pages, requests, refused, queue = (
+            widget(name) for name in ("collected", "views", "pages", "requests", "refused", "queue")
+        )
+    assert collected["value"] == 2.0
+    assert views["value"] == 3.0
+    assert pages["rows"] == [["/pages/{name}", 3.0]]
+    # What the API was asked before the self-metrics were written: the three pages.
+    assert requests["rows"] == [["/pages/{name}", "GET", "200", 3.0]]
+    assert (refused["value"], refused["status"]) == (0.0, "ok")
+    assert queue["value"] == 0.0
