@@ -104,6 +104,9 @@ def test_writes_are_refused_even_inside_a_select(client: httpx.Client, store: St
 def test_openapi_describes_every_route_and_the_docs_pages_are_off(client: httpx.Client) -> None:
     schema = client.get("/openapi.json").json()
     assert sorted(schema["paths"]) == [
+        "/api/dashboards",
+        "/api/dashboards/{name}",
+        "/api/dashboards/{name}/widgets/{widget_id}",
         "/api/query",
         "/api/reports/sla",
         "/api/slos/status",
