@@ -19,6 +19,8 @@ from sloscope.api._access import API_PREFIX
 from sloscope.api._context import ApiContext, api_context
 
 METRICS_PATH = "/metrics"
+# HTML served that is not a dashboard page: the API's own documentation.
+NOT_DASHBOARD = ("/docs",)
 
 router = APIRouter(tags=["monitoring"])
 
@@ -43,7 +45,7 @@ class _Answer:
 
 class RequestMetrics:
     """Counts each request by route template, method and status, and each HTML page
-    served (GET, 200, ``text/html``, outside ``/api/``) as a dashboard view."""
+    served (GET, 200, ``text/html``, outside ``/api/`` and ``/docs``) as a dashboard view."""
 
     def __init__(self, app: ASGIApp, monitoring: Monitoring) -> None:
         self.app = app
@@ -71,6 +73,7 @@ class RequestMetrics:
         route = getattr(scope.get("route"), "path", None) or UNMATCHED_ROUTE
         method = scope["method"]
         self.monitoring.record_request(route, method, status)
-        is_page = not scope["path"].startswith(API_PREFIX)
+        path = scope["path"]
+        is_page = not path.startswith(API_PREFIX) and not path.startswith(NOT_DASHBOARD)
         if html and is_page and method == "GET" and status == 200:
             self.monitoring.record_view(route)

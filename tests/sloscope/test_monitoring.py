@@ -41,6 +41,7 @@ def _api(
     context = ApiContext.open(store, settings or ApiSettings(), monitoring=monitoring)
     app = create_app(context)
     app.add_api_route("/pages/{name}", _page, response_class=HTMLResponse)
+    app.add_api_route("/docs", lambda: _page("docs"), response_class=HTMLResponse)
     try:
         with serving(app) as url, httpx.Client(base_url=url, timeout=30) as client:
             yield client
@@ -72,6 +73,7 @@ def test_metrics_count_requests_and_page_views_exactly(store: Store) -> None:
             assert client.get(f"/pages/{name}").status_code == 200
         assert client.post("/pages/a").status_code == 405
         assert client.get("/no/such/page").status_code == 404
+        assert client.get("/docs").status_code == 200
         for _ in range(2):
             assert client.post("/api/query", json={"sql": "SELECT 1"}).status_code == 200
         assert client.post("/api/query", json={"sql": "SELECT * FROM system.users"}).status_code
@@ -87,6 +89,8 @@ def test_metrics_count_requests_and_page_views_exactly(store: Store) -> None:
     assert samples[_requests("/pages/{name}", "GET", 200)] == 3.0
     assert samples[_requests("/pages/{name}", "POST", 405)] == 1.0
     assert samples[_requests("unmatched", "GET", 404)] == 1.0
+    # The API's documentation is HTML too, but not a dashboard page.
+    assert samples[_requests("/docs", "GET", 200)] == 1.0
     assert samples[_requests("/api/query", "POST", 200)] == 2.0
     assert samples[_requests("/api/query", "POST", 400)] == 1.0
     # A request is counted once answered: the first /metrics is in the second's answer.
