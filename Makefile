@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
-CODE   := instrumentation processor slo_engine sloscope
+CODE   := instrumentation processor slo_engine alerting sloscope
 
 .PHONY: run demo test lint typecheck unit bench install dev clean
 

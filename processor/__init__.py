@@ -3,6 +3,7 @@
 from processor._auth import bearer_matches
 from processor._batcher import BatchOptions
 from processor._connection import ServerOptions
+from processor._copy import CopyOptions, CopyProgress, TableCopy, TargetNotEmpty, copy_store
 from processor._migrations import DdlOptions, change_retention
 from processor._pipeline import Limits
 from processor._receiver import Receiver, ReceiverOptions, TlsFiles
@@ -21,11 +22,14 @@ from processor.errors import (
     StoreUnavailable,
     Unavailable,
     UnsupportedSchema,
+    UnsupportedServer,
 )
 from processor.store import Queryable, Store, StoreOptions, open_store, parse_dsn
 
 __all__ = [
     "BatchOptions",
+    "CopyOptions",
+    "CopyProgress",
     "DdlOptions",
     "Expiring",
     "InvalidDsn",
@@ -46,11 +50,15 @@ __all__ = [
     "StoreNotMigrated",
     "StoreOptions",
     "StoreUnavailable",
+    "TableCopy",
+    "TargetNotEmpty",
     "TlsFiles",
     "Unavailable",
     "UnsupportedSchema",
+    "UnsupportedServer",
     "bearer_matches",
     "change_retention",
+    "copy_store",
     "expiring_rows",
     "open_store",
     "parse_dsn",

@@ -22,10 +22,18 @@ names in ``<db>``; a row inserted there reaches the shard its sharding key picks
 * ``CREATE TABLE`` of any other engine (Memory scratch tables) runs in ``<db>`` on every
   node, unsharded; ``CREATE FUNCTION`` as written (functions are global to a server).
 * ``ALTER TABLE`` of a sharded table alters the local table, then its Distributed twin.
+* ``TRUNCATE TABLE`` of a sharded table empties the local tables; ``DROP VIEW`` of a
+  materialized view drops the shards' local views (both by a name placed before).
+* ``INSERT INTO ... SELECT`` (a rebuild from rows already stored) runs once, in ``<db>``:
+  it reads and writes through the Distributed tables, so every shard's rows are read and
+  the rows written reach the shards. It is the one statement without ``${ON_CLUSTER}``
+  (an INSERT has none) and should say ``distributed_foreground_insert = 1``, so that the
+  migration is recorded only once the rows are on the shards.
 
-Anything else (an INSERT, a DROP) cannot be placed on a cluster from the statement alone
-and is refused with the migration's name, as is a statement without ``${ON_CLUSTER}`` or a
-sharded table missing from ``SHARDING_KEYS``: a new migration fails its tests until it
+Anything else (an INSERT of values, a DROP TABLE) cannot be placed on a cluster from the
+statement alone and is refused with the migration's name, as is a statement without
+``${ON_CLUSTER}``, a sharded table missing from ``SHARDING_KEYS``, or a TRUNCATE or DROP
+VIEW of something no earlier migration placed: a new migration fails its tests until it
 says how it lands on a cluster.
 """
 
@@ -41,11 +49,15 @@ from processor._pipeline import sink_table
 from processor._types import MetricType
 from processor.errors import InvalidInput
 from processor.store import (
+    ALERT_EVENTS_TABLE,
+    ALERTS_TABLE,
+    DELIVERIES_TABLE,
     METRIC_TABLES,
     MIGRATIONS_TABLE,
     RETENTION_TABLE,
     SERIES_COUNTS_TABLE,
     SERIES_STATE_TABLE,
+    SILENCES_TABLE,
 )
 
 LOCAL_SUFFIX: Final = "_local"
@@ -61,15 +73,23 @@ SHARDING_KEYS: Final[Mapping[str, str]] = {
     **dict.fromkeys(ROLLUP_TABLES, "cityHash64(ServiceName, MetricName, AttributesHash)"),
     MIGRATIONS_TABLE: "Version",
     RETENTION_TABLE: "toUnixTimestamp64Milli(ChangedAt)",
+    # An alert's versions and its history on one shard, so FINAL sees them all.
+    ALERTS_TABLE: "cityHash64(AlertId)",
+    ALERT_EVENTS_TABLE: "cityHash64(AlertId)",
+    SILENCES_TABLE: "cityHash64(SilenceId)",
+    DELIVERIES_TABLE: "cityHash64(AlertId)",
 }
 _DB = r"\{db:Identifier\}"
 _CREATE_TABLE = re.compile(rf"^CREATE TABLE (?:IF NOT EXISTS )?{_DB}\.(\w+)", re.I)
 _CREATE_MATERIALIZED_VIEW = re.compile(
-    rf"^CREATE MATERIALIZED VIEW (?:IF NOT EXISTS )?{_DB}\.", re.I
+    rf"^CREATE MATERIALIZED VIEW (?:IF NOT EXISTS )?{_DB}\.(\w+)", re.I
 )
 _CREATE_VIEW = re.compile(rf"^CREATE VIEW (?:IF NOT EXISTS )?{_DB}\.", re.I)
 _CREATE_FUNCTION = re.compile(r"^CREATE FUNCTION ", re.I)
 _ALTER_TABLE = re.compile(rf"^ALTER TABLE {_DB}\.(\w+)", re.I)
+_TRUNCATE_TABLE = re.compile(rf"^TRUNCATE TABLE (?:IF EXISTS )?{_DB}\.(\w+)", re.I)
+_DROP_VIEW = re.compile(rf"^DROP VIEW (?:IF EXISTS )?{_DB}\.(\w+)", re.I)
+_INSERT_SELECT = re.compile(rf"^INSERT INTO {_DB}\.\w+\s+(?:SETTINGS [^\n]*\s+)?SELECT\b", re.I)
 _ENGINE = re.compile(r"\bENGINE\s*=\s*(\w+)")
 _SHARDED_ENGINES = re.compile(r"^(Replicated)?\w*MergeTree$|^Null$")
 _PARAMETER = "{db:Identifier}"
@@ -99,11 +119,13 @@ class Statement:
 
 @dataclass(slots=True)
 class Layout:
-    """Places the statements of the migrations, in order; remembers the sharded tables."""
+    """Places the statements of the migrations, in order; remembers the sharded tables
+    and the materialized views."""
 
     database: str
     cluster: str | None
     sharded: set[str] = field(default_factory=set)
+    materialized: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         if self.cluster is not None and len(self.storage_database) > 128:
@@ -131,18 +153,30 @@ class Layout:
 
     def _place_on_cluster(self, sql: str, source: str) -> list[Statement]:
         head = _without_comments(sql)
+        if _INSERT_SELECT.match(head) and on_cluster_clause(self.cluster) not in head:
+            return [Statement(sql, self.database)]
         if on_cluster_clause(self.cluster) not in head:
             raise InvalidInput(f"{source}: a statement without ${{ON_CLUSTER}}: {head[:80]}")
         local, distributed = self.storage_database, self.database
         if table := _match(_CREATE_TABLE, head):
             return self._place_table(sql, head, table, source)
-        if _CREATE_MATERIALIZED_VIEW.match(head):
+        if view := _match(_CREATE_MATERIALIZED_VIEW, head):
+            self.materialized.add(view)
             return [Statement(sql, local)]
         if _CREATE_VIEW.match(head) or _CREATE_FUNCTION.match(head):
             return [Statement(sql, distributed)]
+        return self._place_change(sql, head, source)
+
+    def _place_change(self, sql: str, head: str, source: str) -> list[Statement]:
+        """An ALTER, TRUNCATE or DROP VIEW of something an earlier statement placed."""
+        local, distributed = self.storage_database, self.database
         if table := _match(_ALTER_TABLE, head):
             targets = (local, distributed) if table in self.sharded else (distributed,)
             return [Statement(sql, database) for database in targets]
+        emptied = _match(_TRUNCATE_TABLE, head)
+        dropped = _match(_DROP_VIEW, head)
+        if (emptied in self.sharded) or (dropped in self.materialized):
+            return [Statement(sql, local)]
         raise InvalidInput(f"{source}: cannot place this statement on a cluster: {head[:80]}")
 
     def _place_table(self, sql: str, head: str, table: str, source: str) -> list[Statement]:

@@ -73,7 +73,8 @@ class ReceiverOptions:
 class Receiver:
     """The OTLP receiver with its batcher and self-metrics; ``start`` then ``shutdown``."""
 
-    def __init__(self, store: Store, options: ReceiverOptions, spool_dir: Path) -> None:
+    def __init__(self, store: Store, options: ReceiverOptions, spool_dir: Path | None) -> None:
+        """``spool_dir`` holds batches for the embedded store to read; None for a server."""
         self._options = options
         self.metrics = SelfMetrics()
         self._pipeline = Pipeline(store, options.limits, spool_dir)
@@ -140,6 +141,7 @@ class Receiver:
             except ProcessorError as exc:
                 logger.warning("self-metrics not written", extra={"error": str(exc)})
             await self._batcher.shutdown(timeout_s / 2)
+        self._pipeline.close()
         logger.info("otlp receiver stopped", extra=dict(self.metrics.totals))
 
     async def export(self, payload: bytes, context: grpc.aio.ServicerContext) -> bytes:
@@ -238,6 +240,12 @@ class Receiver:
         request = self.metrics.collect(
             self._batcher.queued_points, self._options.batch.queue_points
         )
+        await self.submit(request)
+
+    async def submit(self, request: ExportMetricsServiceRequest) -> None:
+        """Write metrics made inside this process (the self-metrics, health-check results)
+        through the batcher like a client's; returns once they are written."""
+        assert self._batcher is not None
         await self._batcher.submit(request.SerializeToString(), count_points(request))
 
 

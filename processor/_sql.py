@@ -7,9 +7,11 @@ import string
 from pathlib import Path
 
 # How the stage statements read a batch: from a file the embedded engine can open, or
-# from the data sent along with the INSERT to a server. Fixed texts, never from input.
+# from the data sent along with the INSERT to a server, whose format closes the
+# statement. Fixed texts, never from input.
 FILE_SOURCE = "file({path:String}, 'Protobuf', {structure:String})"
 INPUT_SOURCE = "input({structure:String})"
+_INPUT_FORMAT = "FORMAT Protobuf"
 _FOLDER = Path(__file__).parent / "sql"
 
 
@@ -33,8 +35,10 @@ def _fragment(name: str) -> str:
 
 @functools.cache
 def stage_statement(metric_type_value: str, source: str) -> str:
-    """``stage_<type>.sql`` with its batch source filled in."""
-    return string.Template(statement(f"stage_{metric_type_value}")).substitute(SOURCE=source)
+    """``stage_<type>.sql`` with its batch source filled in (and, reading ``input()``,
+    the format of the data that follows)."""
+    text = string.Template(statement(f"stage_{metric_type_value}")).substitute(SOURCE=source)
+    return "\n".join((text, _INPUT_FORMAT)) if source == INPUT_SOURCE else text
 
 
 def statement_names() -> list[str]:

@@ -4,9 +4,10 @@
     ├── InvalidInput              the caller sent something wrong; fix it, do not retry
     │   ├── InvalidDsn            a store DSN that cannot be parsed or is not supported
     │   ├── QueryFailed           ClickHouse refused a statement because of what it says
-    │   └── SchemaMismatch        the store's tables are not what this sloscope can use
-    │       ├── StoreNotMigrated  no schema yet, or migrations pending: run ``serve`` once
-    │       └── UnsupportedSchema tables of a generation sloscope cannot adopt
+    │   ├── SchemaMismatch        the store's tables are not what this sloscope can use
+    │   │   ├── StoreNotMigrated  no schema yet, or migrations pending: run ``serve`` once
+    │   │   └── UnsupportedSchema tables of a generation sloscope cannot adopt
+    │   └── UnsupportedServer     a ClickHouse server older than sloscope's SQL needs
     └── Unavailable               a dependency is down or busy; retry later
         ├── StoreUnavailable      the store's trouble (a connection, memory, parts, disk,
         │   │                     a timeout: processor/_error_codes.py), not the request's
@@ -51,6 +52,11 @@ class StoreNotMigrated(SchemaMismatch):
 class UnsupportedSchema(SchemaMismatch):
     """Tables someone else created in a shape sloscope cannot adopt (say, the Collector
     exporter's older ``DateTime64(9)`` generation, whose sort key cannot change in place)."""
+
+
+class UnsupportedServer(InvalidInput):
+    """A ClickHouse server too old for sloscope's SQL (processor/_server_version.py):
+    upgrade it."""
 
 
 class Unavailable(ProcessorError):

@@ -21,6 +21,7 @@ import os
 import re
 import threading
 import urllib.parse
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ from clickhouse_connect.driver.exceptions import ClickHouseError, OperationalErr
 
 from processor._connection import ServerOptions
 from processor._error_codes import is_store_trouble
+from processor._server_version import check_server_version
 from processor._types import MetricType
 from processor.errors import (
     InvalidDsn,
@@ -70,6 +72,12 @@ SERIES_STATE_TABLE: Final = "sloscope_series_state"
 SERIES_COUNTS_TABLE: Final = "sloscope_series_counts"
 MIGRATIONS_TABLE: Final = "sloscope_schema_migrations"
 RETENTION_TABLE: Final = "sloscope_retention"
+# The alerting package's state (migration 0006): alerts, their history, silences and
+# the notifications sent.
+ALERTS_TABLE: Final = "sloscope_alerts"
+ALERT_EVENTS_TABLE: Final = "sloscope_alert_events"
+SILENCES_TABLE: Final = "sloscope_silences"
+DELIVERIES_TABLE: Final = "sloscope_alert_deliveries"
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 
@@ -253,12 +261,17 @@ class Store:
         sql: str,
         parameters: Mapping[str, Any] | None = None,
         settings: Mapping[str, Any] | None = None,
+        data: bytes | None = None,
     ) -> None:
-        """Run a statement that returns nothing (DDL, INSERT ... SELECT)."""
+        """Run a statement that returns nothing (DDL, INSERT ... SELECT); ``data`` is the
+        body of an INSERT that reads it (``input()``), sent to a server after the statement."""
         with self._lock:
             try:
                 self._client.command(
-                    sql, parameters=self._with_db(parameters), settings=dict(settings or {})
+                    sql,
+                    parameters=self._with_db(parameters),
+                    settings=dict(settings or {}),
+                    data=data,
                 )
             except ClickHouseError as exc:
                 raise _translated(exc) from exc
@@ -275,9 +288,39 @@ class Store:
             except ClickHouseError as exc:
                 raise _translated(exc) from exc
 
-    def reopen(self) -> Store:
-        """A second Store on the same location, with its own client and lock."""
-        return Store(self.location, _client_for(self.location, self.database))
+    def query_native(self, sql: str, parameters: Mapping[str, Any] | None = None) -> bytes:
+        """Run a SELECT; its result in ClickHouse's Native format, every type exact (what
+        ``insert_native`` takes)."""
+        with self._lock:
+            try:
+                return self._client.raw_query(
+                    sql, parameters=self._with_db(parameters), fmt="Native"
+                )
+            except ClickHouseError as exc:
+                raise _translated(exc) from exc
+
+    def insert_native(
+        self,
+        table: str,
+        column_names: Sequence[str],
+        data: bytes,
+        settings: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Insert Native-format ``data`` (from ``query_native``) into ``table`` of this
+        database."""
+        with self._lock:
+            try:
+                self._client.raw_insert(
+                    table, list(column_names), data, settings=dict(settings or {}), fmt="Native"
+                )
+            except ClickHouseError as exc:
+                raise _translated(exc) from exc
+
+    def reopen(self, *, session: bool = False) -> Store:
+        """A second Store on the same location, with its own client and lock. With
+        ``session``, a server keeps one session for the client's requests, and with it
+        the temporary tables they create (the embedded engine's client always does)."""
+        return Store(self.location, _client_for(self.location, self.database, session=session))
 
     def read_only(self, settings: Mapping[str, Any]) -> Store:
         """A second Store whose every query runs with ``settings`` (``readonly`` last).
@@ -350,6 +393,8 @@ def _prepare_database(location: Location, *, create: bool, cluster: str | None) 
 
     bootstrap = _client_for(location, None)
     try:
+        if not location.embedded:
+            check_server_version(bootstrap.server_version or "")
         if create:
             for statement in Layout(location.database, cluster).databases():
                 bootstrap.command(statement.sql, parameters={"db": statement.database})
@@ -383,11 +428,13 @@ def _setting_name(name: str) -> str:
     return name
 
 
-def _client_for(location: Location, database: str | None) -> Client:
+def _client_for(location: Location, database: str | None, *, session: bool = False) -> Client:
     try:
         if location.embedded:
             return clickhouse_connect.get_client(dsn=location.dsn, database=database or "")
         arguments = location.server.client_arguments(location.dsn, database or "default")
+        if session:
+            arguments["session_id"] = f"sloscope-{uuid.uuid4()}"
         return clickhouse_connect.get_client(**arguments)
     except ClickHouseError as exc:
         raise StoreUnavailable(f"cannot open store {_redact(location.dsn)}: {exc}") from exc

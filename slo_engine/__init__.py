@@ -19,15 +19,18 @@ from slo_engine._explain import (
     render_explanations,
     report_issues,
 )
-from slo_engine._loader import load, parse_spec, read_sources
+from slo_engine._filters import FilterSpec, to_filter
+from slo_engine._loader import load, native_slo, parse_spec, read_sources
 from slo_engine._model import Budgeting, SliKind, Slo, SloSet
+from slo_engine._params import FilterTable
 from slo_engine._sla import sla_period, sla_report
 from slo_engine._sla_model import SlaReport, SlaRequest
 from slo_engine._sla_render import ReportFormat, render_sla
 from slo_engine._spec_issues import pydantic_issues
-from slo_engine._sql import QUERY_SETTINGS
+from slo_engine._sql import QUERY_SETTINGS, SqlFiles
 from slo_engine._status import status
 from slo_engine._status_model import (
+    Alert,
     ErrorBudget,
     Latency,
     SloStatus,
@@ -45,10 +48,13 @@ from slo_engine.errors import (
 
 __all__ = [
     "QUERY_SETTINGS",
+    "Alert",
     "Budgeting",
     "Document",
     "ErrorBudget",
     "EvaluationError",
+    "FilterSpec",
+    "FilterTable",
     "InvalidRequest",
     "Latency",
     "ReportFormat",
@@ -62,6 +68,7 @@ __all__ = [
     "SloStatus",
     "SpecError",
     "SpecIssue",
+    "SqlFiles",
     "StatusReport",
     "StatusRequest",
     "ValidationReport",
@@ -70,6 +77,7 @@ __all__ = [
     "explain",
     "format_duration",
     "load",
+    "native_slo",
     "parse_duration",
     "parse_spec",
     "pydantic_issues",
@@ -80,4 +88,5 @@ __all__ = [
     "sla_period",
     "sla_report",
     "status",
+    "to_filter",
 ]

@@ -11,7 +11,6 @@ The counts come from ``sql/gauge_slices.sql``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from processor.store import Queryable
@@ -24,7 +23,7 @@ from slo_engine._timeslices import SliceCounts, outcome
 NAN = float("nan")
 
 
-def gauge_parameters(found: Sequence[Context], end: datetime) -> dict[str, Any]:
+def gauge_parameters(found: Sequence[Context]) -> dict[str, Any]:
     """Parameters of ``gauge_slices.sql`` for the gauge-based SLOs ``found``."""
     filters = FilterTable()
     grids = [c.grid() for c in found]
@@ -55,19 +54,20 @@ def gauge_parameters(found: Sequence[Context], end: datetime) -> dict[str, Any]:
             columns[name].append(value)
     return {
         "targets": sorted(set(zip(columns["s_service"], columns["s_metric"], strict=True))),
+        # Slices are whole: none reads past the end of the last whole slice.
         "read_from": min(g.read_from for g in grids),
-        "read_to": end,
+        "read_to": max(g.end for g in grids),
         **filters.parameters(),
         **columns,
     }
 
 
-def measure(store: Queryable, found: Sequence[Context], end: datetime) -> None:
+def measure(store: Queryable, found: Sequence[Context]) -> None:
     """Fill ``results`` of every gauge-based context in ``found``."""
     if not found:
         return
     grids = [c.grid() for c in found]
-    parameters = gauge_parameters(found, end)
+    parameters = gauge_parameters(found)
     counted: dict[tuple[int, tuple[str, ...]], dict[int, tuple[SliceCounts, int, int]]] = {}
     for slo_id, dims, window, slices, low, good, ratio_sum, events, good_events in store.query(
         sql("gauge_slices"), parameters

@@ -184,7 +184,26 @@ def _parse_native(document: Document, parsed: Parsed) -> None:
         parsed.sla.append((spec, document))
 
 
-def _native_slo(spec: SloSpec, default_service: str | None, origin: Origin) -> Slo:
+def native_slo(data: Mapping[str, Any], service: str) -> Slo:
+    """One SLO from its native form (a mapping as under ``slos:``), for a caller that
+    builds an SLO rather than reads one: the alerting package measures its threshold
+    rules over request histograms as SLOs of the rule's window, so the good/bad rules,
+    windows and quantiles are the engine's own. ``SpecError`` lists what is wrong."""
+    document = Document("<built>", dict(data))
+    try:
+        spec = SloSpec.model_validate(document.data)
+        slo = _native_slo(spec, service, None)
+    except pydantic.ValidationError as exc:
+        raise SpecError(pydantic_issues(document, exc)) from None
+    except Problem as problem:
+        raise SpecError([document.issue(problem.path, problem.message)]) from None
+    problems = _build.check_slo(slo)
+    if problems:
+        raise SpecError([document.issue(p.path, p.message) for p in problems])
+    return slo
+
+
+def _native_slo(spec: SloSpec, default_service: str | None, origin: Origin | None) -> Slo:
     service = spec.service or default_service
     if service is None:
         raise Problem(("service",), "no service: set it on the SLO or at the top of the file")

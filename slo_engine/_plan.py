@@ -3,10 +3,12 @@
 Every window start, exclusion edge and the evaluation instant is a boundary; between
 two boundaries lies a segment, which is wholly in or wholly out of any window or
 exclusion. A segment's whole UTC days are read from the daily rollup, its other whole
-hours from the hourly rollup and its other minutes (the edges) from the minute rollup;
-with rollups off every minute is read from the raw table. All boundaries are whole
-minutes, so each minute, hour and day read belongs to exactly one segment, and SQL finds
-a row's segment by counting the segment starts at or before it.
+hours from the hourly rollup, its other whole minutes (the edges) from the minute rollup,
+and what is left of a minute it cuts (a boundary inside a minute: the evaluation instant
+now, a window start an exact length before it) from the raw table; with rollups off
+everything is read from the raw table. Each minute, hour and day read belongs to exactly
+one segment, and SQL finds a row's segment by counting the segment starts at or before
+the first instant of a rollup row, or the last instant (T - 1 ns) of a raw point.
 """
 
 from __future__ import annotations
@@ -27,13 +29,15 @@ DAY = timedelta(days=1)
 @dataclass(frozen=True, slots=True)
 class SegmentPlan:
     """Segments in order and the starts of the ``days``, ``hours`` and ``edge_minutes`` to
-    read from the daily, hourly and minute rollups; none when ``raw``: every row of the
+    read from the daily, hourly and minute rollups, and the ``partial`` minutes (ranges
+    inside one minute) to read from the raw table; none when ``raw``: every row of the
     segments is read from the raw table."""
 
     segments: tuple[Range, ...]
     days: tuple[datetime, ...] = ()
     hours: tuple[datetime, ...] = ()
     edge_minutes: tuple[datetime, ...] = ()
+    partial: tuple[Range, ...] = ()
     raw: bool = False
 
     def first_segment(self, start: datetime) -> int:
@@ -53,6 +57,11 @@ class SegmentPlan:
         ]
 
 
+def nanos(instant: datetime) -> int:
+    """``instant`` in Unix nanoseconds, as the raw tables' TimeUnixNano."""
+    return (instant - EPOCH) // timedelta(microseconds=1) * 1_000
+
+
 def floor(instant: datetime, unit: timedelta) -> datetime:
     """``instant`` down to a whole ``unit`` since the Unix epoch (UTC hours and days)."""
     return EPOCH + (instant - EPOCH) // unit * unit
@@ -67,8 +76,20 @@ def _steps(start: datetime, end: datetime, unit: timedelta) -> list[datetime]:
     return [start + unit * i for i in range(max(0, (end - start) // unit))]
 
 
+def _cut(segment: Range) -> tuple[Range | None, list[Range]]:
+    """The whole minutes of ``segment`` (None when it has none), and the parts of minutes
+    it cuts at either end."""
+    first, last = _ceil(segment.start, MINUTE), floor(segment.end, MINUTE)
+    if first > last:
+        return None, [segment]
+    parts = [Range(segment.start, first), Range(last, segment.end)]
+    whole = Range(first, last) if first < last else None
+    return whole, [part for part in parts if part.start < part.end]
+
+
 def _split(segment: Range) -> tuple[list[datetime], list[datetime], list[datetime]]:
-    """The whole days, the other whole hours and the other minutes of ``segment``."""
+    """The whole days, the other whole hours and the other minutes of ``segment`` (whole
+    minutes)."""
     first_hour, last_hour = _ceil(segment.start, HOUR), floor(segment.end, HOUR)
     if first_hour >= last_hour:
         return [], [], _steps(segment.start, segment.end, MINUTE)
@@ -89,9 +110,14 @@ def plan(boundaries: Sequence[datetime], *, use_rollups: bool = True) -> Segment
     days: list[datetime] = []
     hours: list[datetime] = []
     minutes: list[datetime] = []
+    partial: list[Range] = []
     for segment in segments:
-        segment_days, segment_hours, segment_minutes = _split(segment)
+        whole, parts = _cut(segment)
+        partial += parts
+        if whole is None:
+            continue
+        segment_days, segment_hours, segment_minutes = _split(whole)
         days += segment_days
         hours += segment_hours
         minutes += segment_minutes
-    return SegmentPlan(segments, tuple(days), tuple(hours), tuple(minutes))
+    return SegmentPlan(segments, tuple(days), tuple(hours), tuple(minutes), tuple(partial))

@@ -22,7 +22,7 @@ from processor.store import Queryable
 from slo_engine._evaluation import WINDOW, Context, Measured, slice_kind
 from slo_engine._model import Budgeting, SliKind, Source
 from slo_engine._params import FilterTable
-from slo_engine._plan import DAY, floor, plan
+from slo_engine._plan import DAY, MINUTE, floor, nanos, plan
 from slo_engine._sql import QUERY_SETTINGS, sql
 from slo_engine._status_model import Latency
 from slo_engine._timeslices import SliceCounts, outcome
@@ -50,12 +50,15 @@ def measure(
             continue
         matched = match_series(store, sliced, end, use_rollups=use_rollups)
         if any(matched):
-            measure_slices(store, slices_sql, sliced, matched, end, use_rollups=use_rollups)
+            measure_slices(store, slices_sql, sliced, matched, use_rollups=use_rollups)
 
 
 def _days_read(start: datetime, end: datetime) -> dict[str, datetime]:
     """``first_day`` and ``last_day``: the daily rollup rows whose series are matched."""
-    return {"first_day": floor(start, DAY), "last_day": floor(end - timedelta(seconds=1), DAY)}
+    return {
+        "first_day": floor(start, DAY),
+        "last_day": floor(end - timedelta(microseconds=1), DAY),
+    }
 
 
 def series_parameters(
@@ -80,8 +83,8 @@ def series_parameters(
         "targets": sorted(set(targets)),
         "use_raw": 0 if use_rollups else 1,
         **_days_read(start, end),
-        "raw_from": start,
-        "raw_to": end,
+        "raw_from": nanos(start),
+        "raw_to": nanos(end),
         **filters.parameters(),
         **columns,
     }
@@ -193,19 +196,23 @@ def window_parameters(
         columns["s_windows"].append([segments.first_segment(r.start) for r in windows.values()])
     parameters = {
         "targets": sorted(set(zip(columns["s_service"], columns["s_metric"], strict=True))),
-        "seg_starts": [s.start for s in segments.segments] or [end],
+        "seg_starts": [nanos(s.start) for s in segments.segments] or [nanos(end)],
         **filters.parameters(),
         **columns,
     }
     if segments.raw:
-        return {**parameters, "data_to": end}
+        return {**parameters, "data_to": nanos(end)}
     first = segments.segments[0].start if segments.segments else end
+    partial_minutes = {floor(part.start, MINUTE) for part in segments.partial}
     return {
         **parameters,
         **_days_read(first, end),
         "days": list(segments.days),
         "hours": list(segments.hours),
         "edge_minutes": list(segments.edge_minutes),
+        # A point of a cut minute m has TimeUnix (its whole seconds) in [m, m + 1 min].
+        "partial_minutes": sorted(partial_minutes | {m + MINUTE for m in partial_minutes}),
+        "partial": [(nanos(part.start), nanos(part.end)) for part in segments.partial],
     }
 
 
@@ -226,11 +233,7 @@ def _latency(quantiles: Sequence[tuple[float, float]]) -> Latency:
 
 
 def slice_parameters(
-    found: Sequence[Context],
-    matched: Sequence[Sequence[MatchedRow]],
-    end: datetime,
-    *,
-    use_rollups: bool,
+    found: Sequence[Context], matched: Sequence[Sequence[MatchedRow]], *, use_rollups: bool
 ) -> dict[str, Any]:
     """Parameters of ``histogram_slices.sql`` and ``exponential_slices.sql``."""
     grids = [c.grid() for c in found]
@@ -266,8 +269,9 @@ def slice_parameters(
         "series": sorted(series),
         "bucket_series": sorted(buckets_needed),
         "use_raw": 0 if use_rollups else 1,
+        # Slices are whole: none reads past the end of the last whole slice.
         "read_from": min(g.read_from for g in grids),
-        "read_to": end,
+        "read_to": max(g.end for g in grids),
         **columns,
     }
 
@@ -277,13 +281,12 @@ def measure_slices(
     name: str,
     found: Sequence[Context],
     matched: Sequence[Sequence[MatchedRow]],
-    end: datetime,
     *,
     use_rollups: bool,
 ) -> None:
     """Slices per window of the time-slice SLOs; the SLO window keeps its percentiles."""
     grids = [c.grid() for c in found]
-    parameters = slice_parameters(found, matched, end, use_rollups=use_rollups)
+    parameters = slice_parameters(found, matched, use_rollups=use_rollups)
     groups = dimension_groups(matched)
     counted: dict[tuple[int, tuple[str, ...]], dict[int, SliceCounts]] = {}
     for slo, group, window, slices, low, good, ratio_sum, _events, _good_events in store.query(

@@ -26,22 +26,23 @@ from slo_engine._status_model import (
     StatusReport,
 )
 from slo_engine._timeslices import SliceCounts, outcome
-from slo_engine._windows import describe, floor_minute
+from slo_engine._windows import describe, utc_instant
 
 
 def status(
     store: Queryable, slo_set: SloSet, as_of: datetime, *, use_rollups: bool = True
 ) -> StatusReport:
-    """Every SLO of ``slo_set`` evaluated at ``as_of`` (floored to the minute).
+    """Every SLO of ``slo_set`` evaluated at ``as_of``, exactly: every point with a time
+    up to it counts, the partial minute included.
 
     ``use_rollups=False`` reads every minute from the raw tables: slower, the same
     numbers; the benchmark and the tests compare the two.
     """
-    end = floor_minute(check_instant(as_of, "the evaluation instant"))
+    end = utc_instant(check_instant(as_of, "the evaluation instant"))
     found = contexts(slo_set, end)
     _requests.measure(store, [c for c in found if request_based(c)], end, use_rollups=use_rollups)
     _foreign_rows.note_cumulative_rows(store, [c for c in found if request_based(c)])
-    _gauges.measure(store, [c for c in found if not request_based(c)], end)
+    _gauges.measure(store, [c for c in found if not request_based(c)])
     return StatusReport(evaluated_at=end, slos=[s for c in found for s in assemble(c)])
 
 
@@ -142,6 +143,7 @@ def _alerts(slo: Slo, rates: dict[str, float | None], period: timedelta) -> list
             _burn.factor(window, period),
             rates.get(format_duration(window.long)),
             rates.get(format_duration(window.short)),
+            window.op,
         )
         alerts.append(
             Alert(

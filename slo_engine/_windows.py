@@ -1,10 +1,11 @@
 """SLO windows: rolling of any length, and calendar periods in a named time zone.
 
 A window is evaluated as a half-open range ``[start, end)`` of UTC instants ending at
-the evaluation instant. Calendar periods are computed in local time and converted, so
-a month with a DST change is an hour shorter or longer. Evaluation instants are whole
-minutes (``floor_minute``): the engine's finest grain, and the export interval of the
-OpenTelemetry SDK's default reader.
+the evaluation instant, exactly (now, or a replayed instant, to the microsecond). A data
+point with time T describes (S, T] and belongs to the range that holds its last instant,
+T - 1 ns: a window [start, end) counts the points with start < T <= end. Calendar
+periods are computed in local time and converted, so a month with a DST change is an
+hour shorter or longer.
 """
 
 from __future__ import annotations
@@ -61,11 +62,15 @@ class Evaluated:
     period: Range
 
 
-def floor_minute(instant: datetime) -> datetime:
+def utc_instant(instant: datetime) -> datetime:
+    """``instant`` in UTC, exactly; InvalidRequest when it carries no time zone."""
     if instant.tzinfo is None:
         raise InvalidRequest("instants must carry a time zone")
-    utc = instant.astimezone(UTC)
-    return utc.replace(second=0, microsecond=0)
+    return instant.astimezone(UTC)
+
+
+def floor_minute(instant: datetime) -> datetime:
+    return utc_instant(instant).replace(second=0, microsecond=0)
 
 
 def calendar_unit(text: str) -> tuple[CalendarUnit, int] | None:
@@ -88,8 +93,8 @@ def rolling(text: str) -> Window:
 
 
 def evaluate(window: Window, as_of: datetime) -> Evaluated:
-    """The window's range ending at ``as_of`` (floored to the minute) and its period."""
-    end = floor_minute(as_of)
+    """The window's range ending at ``as_of`` (exactly) and its period."""
+    end = utc_instant(as_of)
     if window.length is not None:
         span = Range(end - window.length, end)
         return Evaluated(span, span)

@@ -18,14 +18,27 @@ def post_json(
     A 4xx answer is the caller's mistake (``UsageError``); no answer or a 5xx is
     ``ServerUnreachable``.
     """
+    return call_json("POST", base_url, path, body=body, token=token, timeout_s=timeout_s)
+
+
+def call_json(
+    method: str,
+    base_url: str,
+    path: str,
+    *,
+    body: Any = None,
+    token: str | None = None,
+    timeout_s: float = 60.0,
+) -> Any:
+    """``method`` on ``path``, with ``body`` as JSON when given; as ``post_json``."""
     request = urllib.request.Request(  # noqa: S310 - the URL is the local server's, from its serve file
         base_url.rstrip("/") + path,
-        data=json.dumps(body).encode(),
+        data=None if body is None else json.dumps(body).encode(),
         headers={
-            "content-type": "application/json",
+            **({"content-type": "application/json"} if body is not None else {}),
             **({"authorization": f"Bearer {token}"} if token else {}),
         },
-        method="POST",
+        method=method,
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310

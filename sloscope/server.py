@@ -3,8 +3,8 @@
 Start-up refuses an API bound beyond loopback without a token, makes everything the
 process writes private to its user (umask 077: the data directory 0700, its files 0600,
 and an older, wider data directory narrowed), opens the store (creating and migrating
-it), starts what the role runs (``ROLE_PARTS``: the receiver, its spool inside the data
-directory or in a private temporary directory for a server DSN; the API; or both), and
+it), starts what the role runs (``ROLE_PARTS``: the receiver, with its spool inside the
+data directory for the embedded store; the API; or both), and
 leaves the API's address in the data directory for other ``sloscope`` commands. SIGTERM
 or Ctrl-C stops listening, answers the requests in flight and writes everything already
 accepted before the process exits.
@@ -19,7 +19,6 @@ import os
 import shutil
 import signal
 import stat
-import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +26,11 @@ from typing import Any, Final
 
 import uvicorn
 
+from alerting import AlertEngine
+from alerting.probes import HealthBoard
 from processor import BatchOptions, Limits, Receiver, ReceiverOptions, TlsFiles, open_store
 from processor.store import Store, parse_dsn
+from sloscope._alerting import open_engine, running_alerting
 from sloscope._local_server import ServerAddress, remove_serve_file, write_serve_file
 from sloscope._monitoring import Monitoring
 from sloscope.api import ApiContext, HealthCheck, create_app
@@ -130,7 +132,12 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
         if parts.ingest:
             receiver = Receiver(store.reopen(), receiver_options(settings.processor), spool)
             await receiver.start()
-        context = await loop.run_in_executor(None, _api_context, settings, store, receiver)
+        alerting = None
+        if parts.engine:
+            alerting = await loop.run_in_executor(None, open_engine, store, settings.slo.slos_dir)
+        context = await loop.run_in_executor(
+            None, _api_context, settings, store, receiver, alerting
+        )
         api = _ApiServer(_api_config(settings, context, engine=parts.engine))
         api_task = loop.create_task(api.serve(), name="sloscope-api")
         await _wait_started(api, api_task)
@@ -152,7 +159,14 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
             },
         )
         try:
-            await stop.wait()
+            if alerting is not None:
+                interval_s = settings.processor.self_metrics_interval_s
+                async with running_alerting(
+                    *alerting, store, receiver, stop, monitoring_interval_s=interval_s
+                ):
+                    await stop.wait()
+            else:
+                await stop.wait()
         finally:
             logger.info("sloscope stopping")
             if receiver is not None:
@@ -162,6 +176,8 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
             if data_dir is not None and parts.engine:
                 remove_serve_file(data_dir)
             context.close()
+            if alerting is not None:
+                alerting[0].close()
             store.close()
 
 
@@ -180,13 +196,12 @@ def make_private(data_dir: Path) -> None:
 
 
 @contextlib.contextmanager
-def _spool(data_dir: Path | None) -> Iterator[Path]:
-    """Where the receiver writes batches before the store reads them: inside the data
-    directory (emptied first: what a killed process left there was either written or
-    never acknowledged), or a private temporary directory for a server DSN."""
+def _spool(data_dir: Path | None) -> Iterator[Path | None]:
+    """Where the receiver writes batches for the embedded store to read: inside the data
+    directory, emptied first (what a killed process left there was either written or
+    never acknowledged). A server DSN needs none: batches travel in the INSERTs."""
     if data_dir is None:
-        with tempfile.TemporaryDirectory(prefix="sloscope-spool-") as spool:
-            yield Path(spool)
+        yield None
         return
     spool_dir = data_dir / SPOOL_DIR
     shutil.rmtree(spool_dir, ignore_errors=True)
@@ -194,7 +209,12 @@ def _spool(data_dir: Path | None) -> Iterator[Path]:
     yield spool_dir
 
 
-def _api_context(settings: Settings, store: Store, receiver: Receiver | None) -> ApiContext:
+def _api_context(
+    settings: Settings,
+    store: Store,
+    receiver: Receiver | None,
+    alerting: tuple[AlertEngine, HealthBoard] | None,
+) -> ApiContext:
     checks: dict[str, HealthCheck] = {}
     monitoring = Monitoring()
     if receiver is not None:
@@ -206,6 +226,8 @@ def _api_context(settings: Settings, store: Store, receiver: Receiver | None) ->
         settings.api,
         slos_dir=settings.slo.slos_dir,
         health_checks=checks,
+        alerts=alerting[0] if alerting else None,
+        health_board=alerting[1] if alerting else None,
         monitoring=monitoring,
     )
 

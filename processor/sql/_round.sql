@@ -15,7 +15,7 @@
                     AS PointRank
             FROM (
                 SELECT DISTINCT SeriesKey, TimeUnixNano, Converted
-                FROM {db:Identifier}.{staging:Identifier}
+                FROM {staging:Identifier}
                 WHERE RejectReason = ''
             )
         )
@@ -28,14 +28,14 @@
                 > {series_limit:UInt64} AS NewOverflow
         FROM (
             SELECT DISTINCT ServiceName, MetricName, SeriesKey
-            FROM {db:Identifier}.{staging:Identifier}
+            FROM {staging:Identifier}
             WHERE SeriesKey NOT IN (SELECT SeriesKey FROM known)
         ) AS unseen
         LEFT JOIN (
             SELECT ServiceName, MetricName, sum(AdmittedSeries) AS AdmittedSeries
             FROM {db:Identifier}.{counts:Identifier}
             WHERE (ServiceName, MetricName) IN (
-                SELECT DISTINCT ServiceName, MetricName FROM {db:Identifier}.{staging:Identifier}
+                SELECT DISTINCT ServiceName, MetricName FROM {staging:Identifier}
             )
             GROUP BY ServiceName, MetricName
         ) AS admitted USING (ServiceName, MetricName)

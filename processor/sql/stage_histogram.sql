@@ -2,10 +2,11 @@
 -- ${SOURCE}) into one staging row per histogram data point, with the reason the point is
 -- rejected ('' when it is valid). Resource and scope columns are computed once per
 -- scope, before the points are unrolled.
--- Parameters: db, staging, schema (the OTLP .proto file and message, path:Envelope), max_attributes,
+-- Parameters: staging, schema (the OTLP .proto: its file and message, path:Envelope, or its text
+-- with format_schema_source = 'string' on a server), max_attributes,
 -- max_attribute_bytes, oldest_unix_nano and newest_unix_nano (the point times stored, see
 -- sloscope_point_time_reason); and the source's: path and structure (file) or structure (input).
-INSERT INTO {db:Identifier}.{staging:Identifier}
+INSERT INTO {staging:Identifier}
 SELECT
     RequestSeq,
     ResourceAttributes,
@@ -71,4 +72,6 @@ ARRAY JOIN metrics AS metric
 ARRAY JOIN metric.histogram.data_points AS point
 SETTINGS
     format_schema = {schema:String},
-    input_format_protobuf_oneof_presence = 1
+    input_format_protobuf_oneof_presence = 1,
+    -- Never queued as an asynchronous insert: see processor/_pipeline.py.
+    async_insert = 0

@@ -35,7 +35,7 @@ WITH
             HasMin AS PrevHasMin,
             HasMax AS PrevHasMax
         FROM {db:Identifier}.{state:Identifier} FINAL
-        WHERE SeriesKey IN (SELECT SeriesKey FROM {db:Identifier}.{staging:Identifier})
+        WHERE SeriesKey IN (SELECT SeriesKey FROM {staging:Identifier})
     ),
     ${ROUND},
     points AS (
@@ -64,7 +64,7 @@ WITH
             mapPopulateSeries(PositiveDelta.1, PositiveDelta.2) AS PositiveDense,
             mapPopulateSeries(NegativeDelta.1, NegativeDelta.2) AS NegativeDense,
             StartTimeUnixNano > 0 AND StartTimeUnixNano < TimeUnixNano AS HasKnownStart
-        FROM {db:Identifier}.{staging:Identifier}
+        FROM {staging:Identifier}
         INNER JOIN round USING (SeriesKey, TimeUnixNano)
         LEFT JOIN known USING (SeriesKey)
         LEFT JOIN new_series USING (SeriesKey)
@@ -146,4 +146,5 @@ SELECT
     HasMin AS SourceHasMin,
     HasMax AS SourceHasMax
 FROM points
-SETTINGS join_use_nulls = 0, enable_materialized_cte = 1
+-- Never queued as an asynchronous insert: see processor/_pipeline.py.
+SETTINGS join_use_nulls = 0, enable_materialized_cte = 1, async_insert = 0

@@ -32,7 +32,7 @@ WITH
             HasMin AS PrevHasMin,
             HasMax AS PrevHasMax
         FROM {db:Identifier}.{state:Identifier} FINAL
-        WHERE SeriesKey IN (SELECT SeriesKey FROM {db:Identifier}.{staging:Identifier})
+        WHERE SeriesKey IN (SELECT SeriesKey FROM {staging:Identifier})
     ),
     ${ROUND},
     points AS (
@@ -49,7 +49,7 @@ WITH
                 AS IsContinuation,
             StartTimeUnixNano > 0 AND StartTimeUnixNano < TimeUnixNano AS HasKnownStart,
             if(HasPrevious, PrevOverflow, NewOverflow) AS IsOverflow
-        FROM {db:Identifier}.{staging:Identifier}
+        FROM {staging:Identifier}
         INNER JOIN round USING (SeriesKey, TimeUnixNano)
         LEFT JOIN known USING (SeriesKey)
         LEFT JOIN new_series USING (SeriesKey)
@@ -122,4 +122,5 @@ SELECT
     HasMin AS SourceHasMin,
     HasMax AS SourceHasMax
 FROM points
-SETTINGS join_use_nulls = 0, enable_materialized_cte = 1
+-- Never queued as an asynchronous insert: see processor/_pipeline.py.
+SETTINGS join_use_nulls = 0, enable_materialized_cte = 1, async_insert = 0

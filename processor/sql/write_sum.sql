@@ -23,7 +23,7 @@ WITH
             RecentTimes AS PrevRecent,
             Value AS PrevValue
         FROM {db:Identifier}.{state:Identifier} FINAL
-        WHERE SeriesKey IN (SELECT SeriesKey FROM {db:Identifier}.{staging:Identifier})
+        WHERE SeriesKey IN (SELECT SeriesKey FROM {staging:Identifier})
     ),
     ${ROUND},
     points AS (
@@ -35,7 +35,7 @@ WITH
             IsConverted AND HasPrevious AND StartTimeUnixNano = PrevStart AND Value >= PrevValue
                 AS IsContinuation,
             StartTimeUnixNano > 0 AND StartTimeUnixNano < TimeUnixNano AS HasKnownStart
-        FROM {db:Identifier}.{staging:Identifier}
+        FROM {staging:Identifier}
         INNER JOIN round USING (SeriesKey, TimeUnixNano)
         LEFT JOIN known USING (SeriesKey)
         LEFT JOIN new_series USING (SeriesKey)
@@ -94,4 +94,5 @@ SELECT
     if(IsConverted, StartTimeUnixNano, 0) AS SourceStartTimeUnixNano,
     Value AS SourceValue
 FROM points
-SETTINGS join_use_nulls = 0, enable_materialized_cte = 1
+-- Never queued as an asynchronous insert: see processor/_pipeline.py.
+SETTINGS join_use_nulls = 0, enable_materialized_cte = 1, async_insert = 0

@@ -18,7 +18,7 @@ WITH
             Overflow AS PrevOverflow,
             RecentTimes AS PrevRecent
         FROM {db:Identifier}.{state:Identifier} FINAL
-        WHERE SeriesKey IN (SELECT SeriesKey FROM {db:Identifier}.{staging:Identifier})
+        WHERE SeriesKey IN (SELECT SeriesKey FROM {staging:Identifier})
     ),
     ${ROUND},
     points AS (
@@ -26,7 +26,7 @@ WITH
             *,
             PrevTime > 0 AS HasPrevious,
             if(HasPrevious, PrevOverflow, NewOverflow) AS IsOverflow
-        FROM {db:Identifier}.{staging:Identifier}
+        FROM {staging:Identifier}
         INNER JOIN round USING (SeriesKey, TimeUnixNano)
         LEFT JOIN known USING (SeriesKey)
         LEFT JOIN new_series USING (SeriesKey)
@@ -70,4 +70,5 @@ SELECT
     RecentAfter AS SourceRecentTimes,
     0 AS SourceStartTimeUnixNano
 FROM points
-SETTINGS join_use_nulls = 0, enable_materialized_cte = 1
+-- Never queued as an asynchronous insert: see processor/_pipeline.py.
+SETTINGS join_use_nulls = 0, enable_materialized_cte = 1, async_insert = 0

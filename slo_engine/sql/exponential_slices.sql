@@ -39,7 +39,7 @@ WITH
             MetricName,
             cityHash64(Attributes) AS AttributesHash,
             Scale,
-            toStartOfMinute(TimeUnix) AS minute,
+            sloscope_point_minute_v1(TimeUnixNano) AS minute,
             sum(Count) AS total,
             sum(ZeroCount) AS zero_count,
             max(ZeroThreshold) AS zero_threshold,
@@ -52,7 +52,9 @@ WITH
             countIf(NOT (HasMin AND HasMax) AND Count > 0) AS missing
         FROM {db:Identifier}.otel_metrics_exponential_histogram
         WHERE {use_raw:UInt8} = 1
-            AND TimeUnix >= {read_from:DateTime} AND TimeUnix < {read_to:DateTime}
+            AND sloscope_point_in_v1(TimeUnix, TimeUnixNano,
+                toUnixTimestamp({read_from:DateTime}) * 1000000000,
+                toUnixTimestamp({read_to:DateTime}) * 1000000000)
             AND bitAnd(Flags, 1) = 0
             AND AggregationTemporality = 1
             AND (ServiceName, MetricName, cityHash64(Attributes)) IN {series:Array(Tuple(String, String, UInt64))}

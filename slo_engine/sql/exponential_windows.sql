@@ -11,10 +11,12 @@
 -- interpolated log-linearly, inside the zero bucket linearly; negative observations only
 -- count as below any positive threshold. Series matching (cond_*, group_*, s_*), time and
 -- windows work as in histogram_windows.sql: whole days from slo_exponential_histogram_1d,
--- other whole hours from slo_exponential_histogram_1h, other minutes from
--- slo_exponential_histogram_1m.
+-- other whole hours from slo_exponential_histogram_1h,
+-- other whole minutes from slo_exponential_histogram_1m, the parts of minutes a boundary
+-- cuts from otel_metrics_exponential_histogram.
 --
 -- Parameters: db, targets, first_day, last_day, seg_starts, days, hours, edge_minutes,
+-- partial_minutes, partial,
 -- cond_key, cond_op, cond_values, cond_number, group_first, group_count, group_negate,
 -- s_service, s_metric, s_filter, s_good, s_per, s_threshold, s_excluded, s_windows.
 WITH
@@ -31,7 +33,7 @@ WITH
             MetricName,
             AttributesHash,
             Scale,
-            arrayCount(s -> s <= TimeUnix, {seg_starts:Array(DateTime)}) AS segment,
+            arrayCount(s -> s <= Instant, {seg_starts:Array(UInt64)}) AS segment,
             sum(Count) AS total,
             sum(ZeroCount) AS zero_count,
             max(ZeroThreshold) AS zero_threshold,
@@ -41,23 +43,37 @@ WITH
             max(Max) AS high,
             sum(MinMaxMissing) AS missing
         FROM (
-            SELECT ServiceName, MetricName, AttributesHash, Scale, TimeUnix, Count, ZeroCount,
+            SELECT ServiceName, MetricName, AttributesHash, Scale,
+                toUInt64(toUnixTimestamp(TimeUnix)) * 1000000000 AS Instant, Count, ZeroCount,
                 ZeroThreshold, Positive, Negative, Min, Max, MinMaxMissing
             FROM {db:Identifier}.slo_exponential_histogram_1d
             WHERE (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
                 AND TimeUnix IN {days:Array(DateTime)}
             UNION ALL
-            SELECT ServiceName, MetricName, AttributesHash, Scale, TimeUnix, Count, ZeroCount,
+            SELECT ServiceName, MetricName, AttributesHash, Scale,
+                toUInt64(toUnixTimestamp(TimeUnix)) * 1000000000 AS Instant, Count, ZeroCount,
                 ZeroThreshold, Positive, Negative, Min, Max, MinMaxMissing
             FROM {db:Identifier}.slo_exponential_histogram_1h
             WHERE (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
                 AND TimeUnix IN {hours:Array(DateTime)}
             UNION ALL
-            SELECT ServiceName, MetricName, AttributesHash, Scale, TimeUnix, Count, ZeroCount,
+            SELECT ServiceName, MetricName, AttributesHash, Scale,
+                toUInt64(toUnixTimestamp(TimeUnix)) * 1000000000 AS Instant, Count, ZeroCount,
                 ZeroThreshold, Positive, Negative, Min, Max, MinMaxMissing
             FROM {db:Identifier}.slo_exponential_histogram_1m
             WHERE (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
                 AND TimeUnix IN {edge_minutes:Array(DateTime)}
+            UNION ALL
+            SELECT ServiceName, MetricName, cityHash64(Attributes) AS AttributesHash, Scale,
+                TimeUnixNano - 1 AS Instant, Count, ZeroCount, ZeroThreshold,
+                (arrayMap(i -> toInt32(PositiveOffset + i), range(length(PositiveBucketCounts))),
+                    PositiveBucketCounts) AS Positive,
+                (arrayMap(i -> toInt32(NegativeOffset + i), range(length(NegativeBucketCounts))),
+                    NegativeBucketCounts) AS Negative,
+                if(HasMin, Min, inf) AS Min, if(HasMax, Max, -inf) AS Max,
+                toUInt64(NOT (HasMin AND HasMax) AND Count > 0) AS MinMaxMissing
+            FROM {db:Identifier}.otel_metrics_exponential_histogram
+            ${PARTIAL_ROWS}
         )
         GROUP BY ServiceName, MetricName, AttributesHash, Scale, segment
     ),

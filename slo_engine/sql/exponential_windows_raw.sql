@@ -11,7 +11,8 @@ WITH
             any(Attributes) AS SeriesAttributes
         FROM {db:Identifier}.otel_metrics_exponential_histogram
         WHERE (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
-            AND TimeUnix >= {seg_starts:Array(DateTime)}[1] AND TimeUnix < {data_to:DateTime}
+            AND sloscope_point_in_v1(TimeUnix, TimeUnixNano,
+                {seg_starts:Array(UInt64)}[1], {data_to:UInt64})
             AND bitAnd(Flags, 1) = 0
             AND AggregationTemporality = 1
         GROUP BY ServiceName, MetricName, AttributesHash
@@ -22,7 +23,7 @@ WITH
             MetricName,
             cityHash64(Attributes) AS AttributesHash,
             Scale,
-            arrayCount(s -> s <= TimeUnix, {seg_starts:Array(DateTime)}) AS segment,
+            arrayCount(s -> s < TimeUnixNano, {seg_starts:Array(UInt64)}) AS segment,
             sum(Count) AS total,
             sum(ZeroCount) AS zero_count,
             max(ZeroThreshold) AS zero_threshold,
@@ -35,7 +36,8 @@ WITH
             countIf(NOT (HasMin AND HasMax) AND Count > 0) AS missing
         FROM {db:Identifier}.otel_metrics_exponential_histogram
         WHERE (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
-            AND TimeUnix >= {seg_starts:Array(DateTime)}[1] AND TimeUnix < {data_to:DateTime}
+            AND sloscope_point_in_v1(TimeUnix, TimeUnixNano,
+                {seg_starts:Array(UInt64)}[1], {data_to:UInt64})
             AND bitAnd(Flags, 1) = 0
             AND AggregationTemporality = 1
         GROUP BY ServiceName, MetricName, AttributesHash, Scale, segment

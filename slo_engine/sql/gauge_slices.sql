@@ -9,7 +9,8 @@
 --
 -- Points are the rows of otel_metrics_gauge, and of otel_metrics_sum that are
 -- non-monotonic and cumulative (their value is a level), of each SLO's service and
--- metric, from read_from to read_to, with a recorded value (Flags bit 0 clear); their
+-- metric, in the minute of their last instant (T - 1 ns) from read_from to read_to, with a
+-- recorded value (Flags bit 0 clear); their
 -- series are matched against the SLO's filter once (sloscope_filter_groups_v1, as in
 -- series.sql). A slice (slice_s seconds, epoch-aligned, wholly before slices_end, touching
 -- no excluded range) is low traffic below min_events points; otherwise, without a
@@ -26,16 +27,22 @@
 -- s_window_starts, s_end.
 WITH
     points AS (
-        SELECT ServiceName, MetricName, cityHash64(Attributes) AS AttributesHash, Attributes, TimeUnix, Value
+        SELECT ServiceName, MetricName, cityHash64(Attributes) AS AttributesHash, Attributes,
+            sloscope_point_minute_v1(TimeUnixNano) AS Minute, Value
         FROM {db:Identifier}.otel_metrics_gauge
         WHERE (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
-            AND TimeUnix >= {read_from:DateTime} AND TimeUnix < {read_to:DateTime}
+            AND sloscope_point_in_v1(TimeUnix, TimeUnixNano,
+                toUnixTimestamp({read_from:DateTime}) * 1000000000,
+                toUnixTimestamp({read_to:DateTime}) * 1000000000)
             AND bitAnd(Flags, 1) = 0
         UNION ALL
-        SELECT ServiceName, MetricName, cityHash64(Attributes) AS AttributesHash, Attributes, TimeUnix, Value
+        SELECT ServiceName, MetricName, cityHash64(Attributes) AS AttributesHash, Attributes,
+            sloscope_point_minute_v1(TimeUnixNano) AS Minute, Value
         FROM {db:Identifier}.otel_metrics_sum
         WHERE (ServiceName, MetricName) IN {targets:Array(Tuple(String, String))}
-            AND TimeUnix >= {read_from:DateTime} AND TimeUnix < {read_to:DateTime}
+            AND sloscope_point_in_v1(TimeUnix, TimeUnixNano,
+                toUnixTimestamp({read_from:DateTime}) * 1000000000,
+                toUnixTimestamp({read_to:DateTime}) * 1000000000)
             AND bitAnd(Flags, 1) = 0
             AND NOT IsMonotonic
             AND AggregationTemporality = 2
@@ -97,7 +104,7 @@ WITH
             slice_target,
             min_events,
             window_starts,
-            intDiv(toUnixTimestamp(TimeUnix), slice_s) * slice_s AS slice,
+            intDiv(toUnixTimestamp(Minute), slice_s) * slice_s AS slice,
             Value,
             multiIf(
                 op = 'lt', Value < threshold,

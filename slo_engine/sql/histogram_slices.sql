@@ -20,7 +20,8 @@
 -- under the threshold, which is when the count at or under the threshold reaches
 -- q * requests, or, without a known maximum, when the threshold is at or above the last
 -- finite bound; with several layouts in one slice, each layout is counted on its own.
--- Minutes come from slo_histogram_1m, or with use_raw = 1 from otel_metrics_histogram.
+-- Minutes come from slo_histogram_1m, or with use_raw = 1 from otel_metrics_histogram,
+-- each point in the minute of its last instant (T - 1 ns, sloscope_point_minute_v1).
 -- Series (m_*, series) are as in histogram_windows.sql; bucket_series are those a latency
 -- or percentile SLO reads (the others need their counts only). The SLOs are columns s_*: kind
 -- (availability, latency, percentile), threshold, q, slice length in seconds,
@@ -76,7 +77,7 @@ WITH
             MetricName,
             cityHash64(Attributes) AS AttributesHash,
             BoundsHash,
-            toStartOfMinute(TimeUnix) AS minute,
+            sloscope_point_minute_v1(TimeUnixNano) AS minute,
             ExplicitBounds AS bounds,
             Count AS total,
             BucketCounts AS buckets,
@@ -85,7 +86,9 @@ WITH
             toUInt64(NOT (HasMin AND HasMax) AND Count > 0) AS missing
         FROM {db:Identifier}.otel_metrics_histogram
         WHERE {use_raw:UInt8} = 1
-            AND TimeUnix >= {read_from:DateTime} AND TimeUnix < {read_to:DateTime}
+            AND sloscope_point_in_v1(TimeUnix, TimeUnixNano,
+                toUnixTimestamp({read_from:DateTime}) * 1000000000,
+                toUnixTimestamp({read_to:DateTime}) * 1000000000)
             AND bitAnd(Flags, 1) = 0
             AND AggregationTemporality = 1
             AND (ServiceName, MetricName, cityHash64(Attributes)) IN {series:Array(Tuple(String, String, UInt64))}

@@ -51,7 +51,7 @@ WITH
         FROM {db:Identifier}.otel_metrics_histogram
         WHERE {use_raw:UInt8} = 1
             AND ('histogram', ServiceName, MetricName) IN {targets:Array(Tuple(String, String, String))}
-            AND TimeUnix >= {raw_from:DateTime} AND TimeUnix < {raw_to:DateTime}
+            AND sloscope_point_in_v1(TimeUnix, TimeUnixNano, {raw_from:UInt64}, {raw_to:UInt64})
             AND bitAnd(Flags, 1) = 0
             AND AggregationTemporality = 1
         GROUP BY ServiceName, MetricName, AttributesHash
@@ -65,7 +65,7 @@ WITH
         FROM {db:Identifier}.otel_metrics_exponential_histogram
         WHERE {use_raw:UInt8} = 1
             AND ('exponential_histogram', ServiceName, MetricName) IN {targets:Array(Tuple(String, String, String))}
-            AND TimeUnix >= {raw_from:DateTime} AND TimeUnix < {raw_to:DateTime}
+            AND sloscope_point_in_v1(TimeUnix, TimeUnixNano, {raw_from:UInt64}, {raw_to:UInt64})
             AND bitAnd(Flags, 1) = 0
             AND AggregationTemporality = 1
         GROUP BY ServiceName, MetricName, AttributesHash

@@ -1,7 +1,7 @@
 """The JSON API (and, later, the dashboard), served by ``sloscope serve``.
 
 A FastAPI app: one ``APIRouter`` per area (``_health``, ``_query``, ``_slos``,
-``_reports``), each route taking what it needs from ``ApiContext`` through
+``_reports``, ``_alerts``), each route taking what it needs from ``ApiContext`` through
 ``Depends(api_context)``. Errors are answered in one shape, ``{"error": "<message>"}``,
 by the handlers of ``_errors``. ``/openapi.json`` describes every route; the interactive
 docs pages are off (they load their scripts from a CDN).
@@ -26,7 +26,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
-from sloscope.api import _dashboards, _health, _metrics, _query, _reports, _slos
+from sloscope.api import _alerts, _dashboards, _health, _metrics, _query, _reports, _slos
 from sloscope.api._access import HostCheck, TokenCheck, allowed_hosts
 from sloscope.api._bodies import BodyLimit, JsonBodies
 from sloscope.api._context import ApiContext, HealthCheck
@@ -51,7 +51,7 @@ def create_app(context: ApiContext, *, engine: bool = True) -> FastAPI:
     )
     app.state.context = context
     install_error_handlers(app)
-    engine_routes = (_query, _slos, _reports, _dashboards) if engine else ()
+    engine_routes = (_query, _slos, _reports, _alerts, _dashboards) if engine else ()
     for module in (_health, _metrics, *engine_routes):
         app.include_router(module.router)
     # add_middleware wraps what is already there: the last added runs first.
@@ -65,7 +65,7 @@ def create_app(context: ApiContext, *, engine: bool = True) -> FastAPI:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=list(settings.cors_origins),
-            allow_methods=["GET", "POST"],
+            allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["authorization", "content-type"],
             max_age=600,
         )

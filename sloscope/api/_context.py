@@ -9,9 +9,12 @@ from typing import Any
 
 from fastapi import Request
 
+from alerting import AlertEngine
+from alerting.probes import HealthBoard
 from processor.store import Store
 from sloscope._monitoring import Monitoring
 from sloscope._read_query import QueryLimits
+from sloscope.api._health_files import HealthFiles
 from sloscope.api._sessions import HEALTH_TIMEOUT_S, HealthProbe, QuerySessions
 from sloscope.config import ApiSettings
 
@@ -29,6 +32,11 @@ class ApiContext:
     settings: ApiSettings
     slos_dir: Path = Path("./slos")
     health_checks: dict[str, HealthCheck] = field(default_factory=dict)
+    alerts: AlertEngine | None = None
+    # The board a probe loop feeds (serve); without one, GET /api/health runs the
+    # checks of slos_dir on request.
+    health_board: HealthBoard | None = None
+    health_files: HealthFiles = field(default_factory=HealthFiles)
     monitoring: Monitoring = field(default_factory=Monitoring)
 
     @classmethod
@@ -39,6 +47,8 @@ class ApiContext:
         *,
         slos_dir: Path = Path("./slos"),
         health_checks: dict[str, HealthCheck] | None = None,
+        alerts: AlertEngine | None = None,
+        health_board: HealthBoard | None = None,
         monitoring: Monitoring | None = None,
     ) -> ApiContext:
         """Open the API's own sessions on ``store`` (which is left to its other users)."""
@@ -50,6 +60,8 @@ class ApiContext:
             settings=settings,
             slos_dir=slos_dir,
             health_checks=dict(health_checks or {}),
+            alerts=alerts,
+            health_board=health_board,
             monitoring=monitoring or Monitoring(),
         )
 

@@ -10,6 +10,8 @@ parse or validate
 ``SloEngineError``,      400    a bad argument (a month, a zone, an instant), a
 ``InvalidInput``,               query ClickHouse refused, or one the API does not
 ``UsageError``                  run (``QueryRefused`` says what and why)
+``NotFound`` (alerting)   404    no alert or silence by that id
+``InvalidAction``        400    a change the alert's state does not allow
 ``Busy``                 429    every query slot is taken: retry after
                                 ``Retry-After`` seconds
 ``Unavailable``          503    the store is down or busy: retry later
@@ -30,6 +32,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from alerting import InvalidAction, NotFound
 from processor.errors import InvalidInput, Unavailable
 from slo_engine import SloEngineError, SpecError
 from sloscope.errors import Busy, UsageError
@@ -83,6 +86,10 @@ async def _bad_input(request: Request, exc: Exception) -> JSONResponse:
     return error_response(400, str(exc))
 
 
+async def _not_found(request: Request, exc: Exception) -> JSONResponse:
+    return error_response(404, str(exc))
+
+
 async def _busy(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Busy)
     return error_response(429, str(exc), {"retry-after": str(exc.retry_after_s)})
@@ -109,6 +116,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SloEngineError, _bad_input)
     app.add_exception_handler(InvalidInput, _bad_input)
     app.add_exception_handler(UsageError, _bad_input)
+    app.add_exception_handler(NotFound, _not_found)
+    app.add_exception_handler(InvalidAction, _bad_input)
     app.add_exception_handler(Busy, _busy)
     app.add_exception_handler(Unavailable, _unavailable)
     app.add_exception_handler(Exception, _unexpected)

@@ -33,7 +33,17 @@ def _root(
 def _register() -> None:
     # Commands live in their own modules; importing them here, after `app` exists,
     # keeps each module free to import from this package.
-    from sloscope.cli import _demo, _query, _report, _schema, _serve, _slo, _store  # noqa: PLC0415
+    from sloscope.cli import (  # noqa: PLC0415
+        _alerts,
+        _demo,
+        _health,
+        _query,
+        _report,
+        _schema,
+        _serve,
+        _slo,
+        _store,
+    )
 
     _serve.register(app)
     _query.register(app)
@@ -41,6 +51,8 @@ def _register() -> None:
     _report.register(app)
     _schema.register(app)
     _store.register(app)
+    _alerts.register(app)
+    _health.register(app)
     _demo.register(app)
 
 

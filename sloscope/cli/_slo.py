@@ -10,9 +10,11 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from alerting import load_alerting
 from processor import open_store
 from slo_engine import (
     SloEngineError,
+    SloSet,
     SpecError,
     SpecIssue,
     StatusReport,
@@ -88,7 +90,7 @@ def validate(
         except SpecError as exc:
             boards, board_issues = [], list(exc.issues)
         try:
-            loaded = load(sources)
+            loaded = load_checked(sources)
         except SpecError as exc:
             _refuse([*exc.issues, *board_issues], exc.warnings, as_json=as_json)
         if board_issues:
@@ -128,6 +130,27 @@ def _refuse(
     for issue in ordered:
         typer.echo(str(issue), err=True)
     raise typer.Exit(EXIT_USAGE)
+
+
+def load_checked(sources: dict[str, str]) -> SloSet:
+    """The SLOs of ``sources``, their ``alerting:`` and ``health_checks:`` sections checked
+    too: one SpecError with every problem of both."""
+    issues: list[SpecIssue] = []
+    warnings: tuple[SpecIssue, ...] = ()
+    loaded = None
+    try:
+        loaded = load(sources)
+    except SpecError as exc:
+        issues += exc.issues
+        warnings = exc.warnings
+    try:
+        load_alerting(sources)
+    except SpecError as exc:
+        issues += exc.issues
+    if issues or loaded is None:
+        ordered = sorted(set(issues), key=lambda i: (i.source, i.line, i.column, i.field))
+        raise SpecError(ordered, warnings)
+    return loaded
 
 
 def _warn(warnings: Iterable[SpecIssue]) -> None:

@@ -22,15 +22,19 @@ from processor import (
     retention_in_force,
 )
 from sloscope._local_server import find_running_server
+from sloscope.cli import _store_copy
 from sloscope.cli._context import DataDirOption, DsnOption, fail, load_settings, user_errors
 from sloscope.errors import UsageError
 
 store_app = typer.Typer(
-    name="store", help="The store itself: how long it keeps what.", no_args_is_help=True
+    name="store",
+    help="The store itself: how long it keeps what, and copying it into a server.",
+    no_args_is_help=True,
 )
 
 
 def register(app: typer.Typer) -> None:
+    _store_copy.register(store_app)
     app.add_typer(store_app)
 
 

@@ -54,8 +54,40 @@ def test_one_server_runs_every_migration_statement_as_written() -> None:
 
 
 def test_every_cluster_statement_runs_on_the_cluster() -> None:
+    """Every statement but a rebuild's INSERT ... SELECT, which has no ON CLUSTER: it runs
+    once, through the Distributed tables, and waits for the shards."""
     for statement in schema_statements("sloscope", CLUSTER):
-        assert "ON CLUSTER `metrics`" in _head(statement), statement.sql[:120]
+        head = _head(statement)
+        if head.startswith("INSERT INTO"):
+            assert statement.database == "sloscope"
+            assert "SETTINGS distributed_foreground_insert = 1\nSELECT" in head
+            continue
+        assert "ON CLUSTER `metrics`" in head, statement.sql[:120]
+
+
+def test_the_rollups_are_rebuilt_on_the_shards_through_the_distributed_tables() -> None:
+    """0004 replaces the minute views and empties the rollups on every shard (local
+    tables), then refills them from every shard's raw rows (Distributed tables)."""
+    rebuilt = schema_statements("sloscope", CLUSTER)
+    heads = [(s.database, _head(s).split("\n")[0]) for s in rebuilt]
+    for kind in ("histogram", "exponential_histogram"):
+        assert (
+            "sloscope_local",
+            f"DROP VIEW IF EXISTS {{db:Identifier}}.slo_{kind}_1m_mv ON CLUSTER `metrics`",
+        ) in heads
+        for grain in "mhd":
+            assert (
+                "sloscope_local",
+                f"TRUNCATE TABLE IF EXISTS {{db:Identifier}}.slo_{kind}_1{grain} "
+                "ON CLUSTER `metrics`",
+            ) in heads
+        inserts = [
+            s
+            for s in rebuilt
+            if _head(s).startswith(f"INSERT INTO {{db:Identifier}}.slo_{kind}_1m\n")
+        ]
+        assert [s.database for s in inserts] == ["sloscope"]
+        assert f"FROM `sloscope`.otel_metrics_{kind}\n" in inserts[0].printable()
 
 
 @pytest.mark.parametrize("replicated", [True, False], ids=["replicated", "sharded-only"])
@@ -89,7 +121,8 @@ def test_series_tables_are_local_with_a_distributed_twin_sharded_by_the_series(
 def test_materialized_views_read_and_write_local_tables_only() -> None:
     statements = schema_statements("sloscope", CLUSTER)
     views = [s for s in statements if _head(s).startswith("CREATE MATERIALIZED VIEW")]
-    assert len(views) == 5 * 3 + 2 * 3  # data, state, counts per sink; 1m, 1h, 1d per kind
+    # data, state, counts per sink; 1m, 1h, 1d per kind; 0004's minute views per kind
+    assert len(views) == 5 * 3 + 2 * 3 + 2
     for view in views:
         assert view.database == "sloscope_local"
         named = set(re.findall(r"`(\w+)`\.\w+", view.printable()))
@@ -119,6 +152,9 @@ def test_the_cluster_sharding_keys_cover_every_sharded_table() -> None:
     ("sql", "message"),
     [
         ("INSERT INTO {db:Identifier}.t ON CLUSTER `metrics` SELECT 1", "cannot place"),
+        ("INSERT INTO {db:Identifier}.t VALUES (1)", "without"),
+        ("TRUNCATE TABLE {db:Identifier}.t ON CLUSTER `metrics`", "cannot place"),
+        ("DROP VIEW {db:Identifier}.slo_series_1d ON CLUSTER `metrics`", "cannot place"),
         ("CREATE TABLE IF NOT EXISTS {db:Identifier}.t (x UInt8) ENGINE = MergeTree", "without"),
         (
             "CREATE TABLE IF NOT EXISTS {db:Identifier}.t ON CLUSTER `metrics` (x UInt8) "
@@ -126,7 +162,14 @@ def test_the_cluster_sharding_keys_cover_every_sharded_table() -> None:
             "table t has no sharding key",
         ),
     ],
-    ids=["insert", "no-on-cluster", "no-sharding-key"],
+    ids=[
+        "insert",
+        "insert-values",
+        "truncate-unknown",
+        "drop-plain-view",
+        "no-on-cluster",
+        "no-sharding-key",
+    ],
 )
 def test_a_statement_a_cluster_cannot_take_is_refused_with_its_migration(
     sql: str, message: str

@@ -18,11 +18,23 @@ PLACEHOLDER = re.compile(r"\{(\w+):[^}]+\}")
 NAMES = _sql.statement_names()
 
 
+_FIXED_PARAMETERS = {
+    "rejections": {"staging", "raw_oldest_unix_nano"},
+    "rounds": {"staging"},
+    "overflowing": {"db", "counts"},
+    "copy_minutes": {"db", "t", "start", "end"},
+    "copy_rollup_minutes": {"db", "t", "start", "end"},
+    "copy_chunk": {"db", "t", "start", "end"},
+    "copy_columns": {"db", "t"},
+    "copy_counts": {"db", "counts"},
+    "copy_state": {"db", "state"},
+}
+
+
 def _parameters(name: str) -> set[str]:
     kind = name.split("_", 1)[-1]
     if name.startswith("stage_"):
         return {
-            "db",
             "staging",
             "path",
             "structure",
@@ -43,12 +55,8 @@ def _parameters(name: str) -> set[str]:
             "round",
             "recent_points",
         }
-    if name == "rejections":
-        return {"db", "staging", "raw_oldest_unix_nano"}
-    if name == "rounds":
-        return {"db", "staging"}
-    if name == "overflowing":
-        return {"db", "counts"}
+    if name in _FIXED_PARAMETERS:
+        return _FIXED_PARAMETERS[name]
     assert name.startswith("function_"), f"no parameters known for {name} ({kind})"
     return set()
 

@@ -41,3 +41,39 @@ def test_a_ratio_counts_good_only_the_series_its_good_source_selects(store):
     (found,) = status(store, load({"slo.yaml": SLO}), END).slos
     assert (found.good, found.total) == (180, 240)
     assert found.sli == pytest.approx(0.75, rel=1e-12)
+
+
+NAMED = "metadata: {name: fast-share}\nspec:"
+QUIET = (
+    SLO.replace(NAMED, "metadata: {name: quiet}\nspec:", 1)
+    + """\
+  alertPolicies:
+    - kind: AlertPolicy
+      metadata: {name: too-quiet}
+      spec:
+        conditions:
+          - kind: AlertCondition
+            metadata: {name: too-quiet}
+            spec:
+              severity: page
+              condition: {kind: burnrate, op: lt, threshold: 0.6, lookbackWindow: 1h}
+        notificationTargets:
+          - {kind: AlertNotificationTarget, metadata: {name: pager}, spec: {target: pagerduty}}
+"""
+)
+
+
+def test_an_alert_condition_below_its_threshold_fires_by_its_op(store):
+    """op: lt fires when both burn rates are under the threshold: here 0.5 (a quarter of
+    the requests are bad against a budget of half), where `gt` would stay quiet."""
+    points = [
+        histogram_point("shop", request_attributes(route), END - timedelta(minutes=m), [0.05] * n)
+        for m in range(0, 61)
+        for route, n in (("/fast", 3), ("/slow", 1))
+    ]
+    insert_histograms(store, points)
+    (found,) = status(store, load({"q.yaml": QUIET}), END).slos
+    (alert,) = found.alerts
+    assert (alert.long_window, alert.short_window) == ("1h", "5m")
+    assert (alert.long_burn_rate, alert.short_burn_rate) == (0.5, 0.5)
+    assert alert.firing

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from slo_engine._plan import plan
+from slo_engine._windows import Range
 
 MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 
@@ -54,3 +55,25 @@ def test_segments_within_an_hour_are_minutes_and_raw_reads_no_rollup() -> None:
     raw = plan([start, start + DAY * 3], use_rollups=False)
     assert raw.raw
     assert (raw.days, raw.hours, raw.edge_minutes) == ((), (), ())
+
+
+def test_a_boundary_inside_a_minute_leaves_the_cut_parts_to_the_raw_rows() -> None:
+    """Evaluated now (12:00:42.5), a 1 h window starts 11:00:42.5: the minutes 11:01 to
+    11:59 are whole, the parts of 11:00 and 12:00 on either side of the cut are raw."""
+    end = datetime(2026, 3, 10, 12, 0, 42, 500000, tzinfo=UTC)
+    found = plan([end - HOUR, end])
+    whole = datetime(2026, 3, 10, 11, 1, tzinfo=UTC)
+    assert list(found.edge_minutes) == _every(whole, whole + MINUTE * 59, MINUTE)
+    assert (found.days, found.hours) == ((), ())
+    assert found.partial == (
+        Range(end - HOUR, whole),
+        Range(datetime(2026, 3, 10, 12, tzinfo=UTC), end),
+    )
+
+
+def test_a_segment_inside_one_minute_is_read_raw_whole() -> None:
+    start = datetime(2026, 3, 10, 12, 0, 10, tzinfo=UTC)
+    end = datetime(2026, 3, 10, 12, 0, 50, tzinfo=UTC)
+    found = plan([start, end])
+    assert found.partial == (Range(start, end),)
+    assert found.edge_minutes == ()

@@ -38,10 +38,10 @@ def _parameters(name: str) -> dict[str, Any]:
     if name.endswith("_windows_raw"):
         return _requests.window_parameters(requests, END, use_rollups=False)
     if name.endswith("_slices") and name != "gauge_slices":
-        return _requests.slice_parameters(requests[1:], [MATCHED], END, use_rollups=False)
+        return _requests.slice_parameters(requests[1:], [MATCHED], use_rollups=False)
     if name in ("gauge_slices", "cumulative_rows"):
         return {
-            "gauge_slices": _gauges.gauge_parameters(gauges, END),
+            "gauge_slices": _gauges.gauge_parameters(gauges),
             "cumulative_rows": _foreign_rows.cumulative_parameters(requests),
         }[name]
     if name.startswith("sla_"):

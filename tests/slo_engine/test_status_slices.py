@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from slo_engine import load, status
-from tests.support.reference import histogram_quantile
+from tests.support.reference import histogram_quantile, inside
 from tests.support.traffic import (
     DEFAULT_BOUNDS,
     bucket_index,
@@ -148,16 +148,16 @@ def _reference(
     """(good, counted, no_data, low_traffic) over the window's slices."""
     good, counted, empty, low = 0.0, 0, 0, 0
     for a, b in _slices(window, length, excluded):
-        inside = [e for e in events if e.route == route and a <= e.time < b]
-        if not inside:
+        in_slice = [e for e in events if e.route == route and inside(e.time, a, b)]
+        if not in_slice:
             empty += 1
             counted += no_data != "ignore"
             good += no_data == "good"
             continue
-        if len(inside) < max(min_events, 1):
+        if len(in_slice) < max(min_events, 1):
             low += 1
             continue
-        is_good, share = judge(inside)
+        is_good, share = judge(in_slice)
         counted += 1
         good += share if ratio else is_good
     return good, counted, empty, low

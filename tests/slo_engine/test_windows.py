@@ -5,14 +5,32 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from slo_engine._model import CalendarUnit, Window
-from slo_engine._windows import calendar_period, evaluate, local_days, month_range, rolling
+from slo_engine._windows import (
+    Range,
+    calendar_period,
+    evaluate,
+    local_days,
+    month_range,
+    rolling,
+)
 from slo_engine.errors import InvalidRequest
 
 
-def test_rolling_window_ends_at_the_floored_minute():
-    found = evaluate(rolling("30d"), datetime(2026, 3, 10, 12, 0, 42, tzinfo=UTC))
-    assert found.range.end == datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+def test_rolling_window_ends_at_the_instant_exactly():
+    at = datetime(2026, 3, 10, 12, 0, 42, 123456, tzinfo=UTC)
+    found = evaluate(rolling("30d"), at)
+    assert found.range.end == at
     assert found.range.end - found.range.start == timedelta(days=30)
+
+
+def test_a_calendar_month_ending_on_its_boundary_is_that_month():
+    """Evaluated at the first instant of April, the month so far is all of March."""
+    window = Window(unit=CalendarUnit.MONTH, timezone="Europe/Berlin")
+    found = evaluate(window, datetime(2026, 3, 31, 22, 0, tzinfo=UTC))
+    assert found.range == Range(
+        datetime(2026, 2, 28, 23, 0, tzinfo=UTC), datetime(2026, 3, 31, 22, 0, tzinfo=UTC)
+    )
+    assert found.period == found.range
 
 
 def test_calendar_month_with_a_dst_change_is_an_hour_short():

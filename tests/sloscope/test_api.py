@@ -104,11 +104,19 @@ def test_writes_are_refused_even_inside_a_select(client: httpx.Client, store: St
 def test_openapi_describes_every_route_and_the_docs_pages_are_off(client: httpx.Client) -> None:
     schema = client.get("/openapi.json").json()
     assert sorted(schema["paths"]) == [
+        "/api/alerts",
+        "/api/alerts/{alert_id}",
+        "/api/alerts/{alert_id}/ack",
+        "/api/alerts/{alert_id}/annotations",
+        "/api/alerts/{alert_id}/resolve",
         "/api/dashboards",
         "/api/dashboards/{name}",
         "/api/dashboards/{name}/widgets/{widget_id}",
+        "/api/health",
         "/api/query",
         "/api/reports/sla",
+        "/api/silences",
+        "/api/silences/{silence_id}",
         "/api/slos/status",
         "/healthz",
         "/metrics",

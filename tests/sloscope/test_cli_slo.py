@@ -182,3 +182,37 @@ def test_an_instant_beyond_the_years_1970_to_2200_exits_2(tmp_path, store_option
         "error: the evaluation instant 0001-01-01T00:00:00+00:00: "
         "the year 1 is outside 1970 to 2200\n"
     )
+
+
+def _status(path, store_options, *extra: str) -> StatusReport:
+    args = ["slo", "status", "--slos", str(path), "--json", "--dsn", store_options.dsn, *extra]
+    result = CliRunner().invoke(app, args, env={"SLOSCOPE_STORE__DATABASE": store_options.database})
+    assert result.exit_code == 0, result.output
+    return StatusReport.model_validate_json(result.stdout)
+
+
+def test_status_without_at_counts_every_point_up_to_now_and_at_replays_exactly(
+    tmp_path, store, store_options
+):
+    """Without --at the partial minute counts: a point stored a microsecond before the
+    call is in; one ahead of the clock is not. --at evaluates at its instant exactly."""
+    before = datetime.now(UTC)
+    stamps = {
+        before - timedelta(minutes=2, seconds=13): 7,
+        before - timedelta(milliseconds=1500): 11,
+        before - timedelta(microseconds=1): 13,
+        before + timedelta(hours=1): 17,
+    }
+    attributes = request_attributes("/a", "GET", 200)
+    insert_histograms(
+        store, [histogram_point("shop", attributes, at, [0.1] * n) for at, n in stamps.items()]
+    )
+    path = tmp_path / "slos.yaml"
+    path.write_text(SLOS)
+    now = _status(path, store_options)
+    assert before < now.evaluated_at < before + timedelta(hours=1)
+    assert [s.total for s in now.slos] == [7 + 11 + 13]
+    replay = before - timedelta(seconds=1)
+    replayed = _status(path, store_options, "--at", replay.isoformat())
+    assert replayed.evaluated_at == replay
+    assert [s.total for s in replayed.slos] == [7 + 11]

@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
+from alerting import AlertEngine
 from processor.store import Store
 from sloscope.api import ApiContext, HealthCheck, create_app
 from sloscope.config import ApiSettings
@@ -19,10 +20,15 @@ def serving_api(
     *,
     slos_dir: Path = Path("./slos"),
     health_checks: dict[str, HealthCheck] | None = None,
+    alerts: AlertEngine | None = None,
 ) -> Iterator[str]:
     """The API app on its own sessions of ``store``; yields its base URL."""
     context = ApiContext.open(
-        store, settings or ApiSettings(), slos_dir=slos_dir, health_checks=health_checks
+        store,
+        settings or ApiSettings(),
+        slos_dir=slos_dir,
+        health_checks=health_checks,
+        alerts=alerts,
     )
     try:
         with serving(create_app(context)) as url:

@@ -60,19 +60,32 @@ def running_standin(
     password: str = "stand-in secret",
     tls: tuple[Path, Path] | None = None,
     timezone: str = SERVER_TIMEZONE,
+    port: int = 0,
 ) -> Iterator[ClickHouseServer]:
-    """Start the stand-in on 127.0.0.1 (port 0) with its own data directory; stop it after."""
+    """Start the stand-in on 127.0.0.1 (``port``, 0 for any free one) with its own data
+    directory; stop it after. Started again on the same directory and port, it is the
+    same server restarted: the tables stay, the sessions are gone."""
     port_file = work_dir / "port"
+    port_file.unlink(missing_ok=True)
     argv = [
         sys.executable, "-m", "tests.support.clickhouse_http",
         "--data-dir", str(work_dir / "data"),
+        "--port", str(port),
         "--port-file", str(port_file),
     ]  # fmt: skip
     if tls is not None:
         argv += ["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])]
-    env = {**os.environ, USER_ENV: user, PASSWORD_ENV: password, "TZ": timezone}
-    log = (work_dir / "standin.log").open("wb")
-    process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    env = {
+        **os.environ,
+        USER_ENV: user,
+        PASSWORD_ENV: password,
+        "TZ": timezone,
+        "PYTHONPATH": str(ROOT),
+    }
+    log = (work_dir / "standin.log").open("ab")
+    # Its working directory is its own, as a server's is: ClickHouse caches there the
+    # format schemas given inline (format_schema_source = 'string').
+    process = subprocess.Popen(argv, cwd=work_dir, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
         while not port_file.exists():

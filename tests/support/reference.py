@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import datetime
 
 
 def nearest_rank(values: Sequence[float], q: float) -> float:
@@ -170,3 +171,9 @@ def exponential_count_le(
             under += count * share
             interpolated = True
     return under, interpolated
+
+
+def inside(time: datetime, start: datetime, end: datetime) -> bool:
+    """Whether a point with time T counts in [start, end): it describes (S, T], so it
+    belongs where its last instant T - 1 ns lies, which is start < T <= end."""
+    return start < time <= end

@@ -34,9 +34,18 @@ def wait_for(condition: Callable[[], bool], *, timeout_s: float = 30.0, what: st
 
 
 @contextlib.contextmanager
-def serving(app: Any) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on 127.0.0.1 (port 0); yield its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+def serving(app: Any, *, tls: tuple[Path, Path] | None = None) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on 127.0.0.1 (port 0); yield its base URL.
+    ``tls`` (certificate file, key file) serves HTTPS."""
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=0,
+        log_level="warning",
+        lifespan="off",
+        ssl_certfile=tls[0] if tls else None,
+        ssl_keyfile=tls[1] if tls else None,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
     thread.start()
@@ -45,7 +54,7 @@ def serving(app: Any) -> Iterator[str]:
         if not server.started:
             raise RuntimeError("uvicorn did not start")
         port = server.servers[0].sockets[0].getsockname()[1]
-        yield f"http://127.0.0.1:{port}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=30)

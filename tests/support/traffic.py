@@ -103,6 +103,15 @@ def _seconds(moment: datetime) -> int:
     return int((moment - EPOCH).total_seconds())
 
 
+def nanos(moment: datetime) -> int:
+    """``moment`` in Unix nanoseconds, exactly (TimeUnix keeps only the whole seconds)."""
+    return (moment - EPOCH) // timedelta(microseconds=1) * 1_000
+
+
+def _nanos(rows: Sequence[HistogramPoint | ExponentialPoint | GaugePoint]) -> pa.Array:
+    return pa.array([nanos(row.time) for row in rows], pa.uint64())
+
+
 _MAP = pa.map_(pa.string(), pa.string())
 
 
@@ -129,9 +138,9 @@ def histogram_table(points: Sequence[HistogramPoint], interval_s: int = 60) -> p
             "Min": pa.array([p.minimum or 0.0 for p in points], pa.float64()),
             "Max": pa.array([p.maximum or 0.0 for p in points], pa.float64()),
             "AggregationTemporality": pa.array([1 for _ in points], pa.int32()),
-            "TimeUnixNano": pa.array([t * 1_000_000_000 for t in times], pa.uint64()),
+            "TimeUnixNano": _nanos(points),
             "StartTimeUnixNano": pa.array(
-                [(t - interval_s) * 1_000_000_000 for t in times], pa.uint64()
+                [nanos(p.time) - interval_s * 1_000_000_000 for p in points], pa.uint64()
             ),
             "HasMin": [p.minimum is not None for p in points],
             "HasMax": [p.maximum is not None for p in points],
@@ -223,7 +232,7 @@ def insert_exponential(store: Store, points: Sequence[ExponentialPoint]) -> None
             "Min": pa.array([p.minimum or 0.0 for p in points], pa.float64()),
             "Max": pa.array([p.maximum or 0.0 for p in points], pa.float64()),
             "AggregationTemporality": pa.array([1 for _ in points], pa.int32()),
-            "TimeUnixNano": pa.array([t * 1_000_000_000 for t in times], pa.uint64()),
+            "TimeUnixNano": _nanos(points),
             "ZeroThreshold": pa.array([p.zero_threshold for p in points], pa.float64()),
             "HasMin": [p.minimum is not None for p in points],
             "HasMax": [p.maximum is not None for p in points],
@@ -254,7 +263,7 @@ def insert_gauges(store: Store, points: Iterable[GaugePoint]) -> None:
             "TimeUnix": pa.array(times, pa.uint32()),
             "Value": pa.array([p.value for p in rows], pa.float64()),
             "Flags": pa.array([0 for _ in rows], pa.uint32()),
-            "TimeUnixNano": pa.array([t * 1_000_000_000 for t in times], pa.uint64()),
+            "TimeUnixNano": _nanos(rows),
         }
     )
     store.insert_arrow(GAUGE_TABLE, table)
@@ -289,7 +298,7 @@ def _sum_table(
             "Flags": pa.array([0 for _ in rows], pa.uint32()),
             "AggregationTemporality": pa.array([temporality for _ in rows], pa.int32()),
             "IsMonotonic": [monotonic for _ in rows],
-            "TimeUnixNano": pa.array([t * 1_000_000_000 for t in times], pa.uint64()),
+            "TimeUnixNano": _nanos(rows),
         }
     )
 

@@ -1,0 +1,102 @@
+"""`sloscope store copy`: how fast an embedded store moves into a ClickHouse server.
+
+An embedded store of --days days of histogram rows (one row per series per minute,
+--services x --routes x 2 statuses series, within the raw retention) is copied into the
+ClickHouse stand-in (`tests/support/clickhouse_http.py`, a separate process), then
+copied again (every chunk found there already: the cost of resuming a finished copy).
+The reference, measured in the same run, is reading the same rows out of the embedded
+store alone (the Native bytes a copy sends). The stand-in is slower than a server
+(Python's HTTP layer, each body written to a file), so the figure is a floor.
+
+    python bench/store_copy.py [--days 2] [--services 5] [--routes 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.common import print_table, save, versions
+from processor import CopyOptions, StoreOptions, copy_store, open_store
+from processor._sql import statement
+from processor.store import HISTOGRAM_TABLE
+from tests.support.clickhouse import running_standin
+from tests.support.traffic import bulk_histogram_table, bulk_series
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--days", type=int, default=2, help="days of minutes per series")
+    parser.add_argument("--services", type=int, default=5)
+    parser.add_argument("--routes", type=int, default=10)
+    args = parser.parse_args()
+
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    start = now - timedelta(days=args.days)
+    series = bulk_series(args.services, args.routes)
+    with tempfile.TemporaryDirectory(prefix="sloscope-bench-") as tmp:
+        work = Path(tmp)
+        source = open_store(StoreOptions(dsn=f"chdb://{work / 'embedded'}", retention_days=30))
+        rows = 0
+        for day in range(args.days):
+            table = bulk_histogram_table(series, start + timedelta(days=day), 1440, seed=day)
+            source.insert_arrow(HISTOGRAM_TABLE, table)
+            rows += table.num_rows
+        started = time.perf_counter()
+        read_bytes = len(
+            source.query_native(
+                statement("copy_chunk"),
+                {"t": HISTOGRAM_TABLE, "start": 0, "end": int(now.timestamp()) + 60},
+            )
+        )
+        read_s = time.perf_counter() - started
+        (work / "standin").mkdir()
+        with running_standin(work / "standin") as clickhouse:
+            target = open_store(StoreOptions(dsn=clickhouse.dsn("copy"), retention_days=30))
+            options = CopyOptions(now=now)
+            started = time.perf_counter()
+            first = copy_store(source, target, options)
+            copy_s = time.perf_counter() - started
+            started = time.perf_counter()
+            again = copy_store(source, target, options)
+            again_s = time.perf_counter() - started
+            target.close()
+        source.close()
+    copied = sum(outcome.copied for outcome in first if outcome.table == HISTOGRAM_TABLE)
+    if copied != rows or any(o.copied for o in again if o.table == HISTOGRAM_TABLE):
+        raise SystemExit(f"copied {copied:,} of {rows:,} rows, or copied again")
+    table_rows = [
+        ["copy into the stand-in (rows, rollups rebuilt)", rows / copy_s, copy_s],
+        ["copy again (every chunk there already)", rows / again_s, again_s],
+        ["reference: read the rows out of the embedded store", rows / read_s, read_s],
+    ]
+    print_table(
+        f"store copy: {rows:,} histogram rows ({len(series)} series x {args.days} days of "
+        f"minutes, {read_bytes / rows:.0f} B each in Native)",
+        ["measure", "rows per second", "seconds"],
+        table_rows,
+    )
+    path = save(
+        "store_copy",
+        {
+            "parameters": vars(args),
+            "rows": rows,
+            "native_bytes_per_row": round(read_bytes / rows, 1),
+            "copy_rows_per_second": round(rows / copy_s),
+            "copy_seconds": round(copy_s, 3),
+            "rerun_rows_per_second": round(rows / again_s),
+            "rerun_seconds": round(again_s, 3),
+            "read_rows_per_second": round(rows / read_s),
+            "versions": versions("chdb", "clickhouse-connect"),
+        },
+    )
+    print(f"saved {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,235 @@
+"""``sloscope store copy --to DSN``: an embedded store into a server (the stand-in, and a
+real one when SLOSCOPE_TEST_CLICKHOUSE_URL is set), exact per table, resumable, never
+doubling a row."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from processor import CopyOptions, CopyProgress, StoreOptions, copy_store, open_store
+from processor.store import METRIC_TABLES, SERIES_COUNTS_TABLE, SERIES_STATE_TABLE, Store
+from sloscope.cli import app
+from sloscope.cli._store_copy import StoreCopyReport
+from tests.support import otlp
+from tests.support.processor import running_processor
+from tests.support.traffic import histogram_point, insert_histograms, request_attributes
+
+NOW = datetime.now(UTC).replace(second=0, microsecond=0)
+ROUTE_A = request_attributes("/a")
+ROLLUPS = ("slo_histogram_1m", "slo_histogram_1h", "slo_histogram_1d")
+
+
+@pytest.fixture
+def source(store: Store) -> Store:
+    """Raw rows of the last two days; rows of 50 and 90 days ago, past the 30-day raw
+    retention, kept by the hourly and daily rollups; series state and counts from OTLP
+    sent through the processor."""
+    recent = [
+        histogram_point(
+            "shop",
+            request_attributes(f"/{route}"),
+            NOW - timedelta(minutes=7 * minute),
+            [0.05 * (minute % 5)] * (1 + minute % 3),
+        )
+        for minute in range(1, 400)
+        for route in "ab"
+    ]
+    old = [
+        histogram_point(
+            "shop", request_attributes("/a"), NOW - timedelta(days=days, hours=h), [0.1]
+        )
+        for days in (50, 90)
+        for h in range(5)
+    ]
+    insert_histograms(store, recent + old)
+    with running_processor(store) as running:
+        for step in range(3):
+            request = otlp.request("billing")
+            otlp.sum_point(
+                otlp.metric(request, "invoices"),
+                step + 1,
+                (NOW - timedelta(minutes=10 - step)).timestamp(),
+            )
+            otlp.export(running.endpoint, request)
+    return store
+
+
+def _raw_from(now: datetime) -> datetime:
+    return (now - timedelta(days=30)).replace(hour=0, minute=0) + timedelta(days=1)
+
+
+def _measures(store: Store, raw_from: datetime) -> dict[str, tuple[int, int]]:
+    """Per table: (rows, requests) as a reader sees them; rollups by distinct key."""
+    found = {}
+    for table in METRIC_TABLES.values():
+        found[table] = store.query(
+            "SELECT count(), 0 FROM {db:Identifier}.{t:Identifier} "
+            "WHERE TimeUnix >= {start:DateTime}",
+            {"t": table, "start": raw_from.replace(tzinfo=None)},
+        )[0]
+    for table in ROLLUPS:
+        since = raw_from if table.endswith("1m") else datetime(1970, 1, 2)
+        found[table] = store.query(
+            "SELECT uniqExact(TimeUnix, AttributesHash, BoundsHash), sum(Count) "
+            "FROM {db:Identifier}.{t:Identifier} WHERE TimeUnix >= {start:DateTime}",
+            {"t": table, "start": since.replace(tzinfo=None)},
+        )[0]
+    found[SERIES_STATE_TABLE] = store.query(
+        "SELECT count(), sum(TimeUnixNano % 1000003) FROM {db:Identifier}.{t:Identifier} FINAL",
+        {"t": SERIES_STATE_TABLE},
+    )[0]
+    found[SERIES_COUNTS_TABLE] = store.query(
+        "SELECT uniqExact(ServiceName, MetricName), sum(AdmittedSeries) "
+        "FROM {db:Identifier}.{t:Identifier}",
+        {"t": SERIES_COUNTS_TABLE},
+    )[0]
+    return {table: (int(rows), int(measure)) for table, (rows, measure) in found.items()}
+
+
+def _copy(source: Store, server_dsn: str, *more: str) -> Result:
+    result = CliRunner().invoke(
+        app,
+        ["store", "copy", "--to", server_dsn, "--dsn", source.location.dsn, *more],
+        env={"SLOSCOPE_STORE__DATABASE": source.database},
+    )
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def _target(server_dsn: str) -> Store:
+    return open_store(StoreOptions(dsn=server_dsn), migrate=False)
+
+
+def test_a_copy_holds_what_the_source_holds_and_a_rerun_copies_nothing(
+    source: Store, server_dsn: str
+) -> None:
+    first = StoreCopyReport.model_validate_json(_copy(source, server_dsn, "--json").stdout)
+    raw_from = _raw_from(NOW)
+    expected = _measures(source, raw_from)
+    shop = (
+        "SELECT count(), sum(Count) FROM {db:Identifier}.{t:Identifier} "
+        "WHERE ServiceName = 'shop' AND TimeUnix >= {start:DateTime}"
+    )
+    requests = sum(1 + m % 3 for m in range(1, 400)) * 2
+    target = _target(server_dsn)
+    try:
+        assert _measures(target, raw_from) == expected
+        since_epoch = datetime(1970, 1, 2)
+        assert target.query(shop, {"t": "otel_metrics_histogram", "start": since_epoch}) == [
+            (2 * 399, requests)
+        ]
+        assert target.query(shop, {"t": "slo_histogram_1d", "start": since_epoch})[0][1] == (
+            requests + 10
+        )
+        ((raw_days, rollup_days),) = target.query(
+            "SELECT RawDays, RollupDays FROM {db:Identifier}.sloscope_retention "
+            "ORDER BY ChangedAt DESC LIMIT 1"
+        )
+    finally:
+        target.close()
+    assert (raw_days, rollup_days) == (30, 400)
+    copied = {table.table: table.copied for table in first.tables}
+    assert copied["otel_metrics_histogram"] == expected["otel_metrics_histogram"][0]
+    assert copied["slo_histogram_1h"] == 10  # the old hours, whose raw rows have expired
+    assert copied["slo_histogram_1d"] == 0  # every day kept has its hours
+
+    again = StoreCopyReport.model_validate_json(_copy(source, server_dsn, "--json").stdout)
+    assert {t.table: t.copied for t in again.tables if t.copied} == {
+        SERIES_STATE_TABLE: expected[SERIES_STATE_TABLE][0]  # idempotent: one row per version
+    }
+    target = _target(server_dsn)
+    try:
+        assert _measures(target, raw_from) == expected
+    finally:
+        target.close()
+
+
+def test_an_interrupted_copy_run_again_finishes_without_doubling(
+    source: Store, server_dsn: str
+) -> None:
+    class Interrupted(Exception):
+        pass
+
+    def stop_after_three_chunks(progress: CopyProgress) -> None:
+        calls.append(progress.rows_done)
+        if len(calls) == 3:
+            raise Interrupted
+
+    calls: list[int] = []
+    retention = open_store(StoreOptions(dsn=server_dsn, retention_days=30))
+    try:
+        with pytest.raises(Interrupted):
+            copy_store(
+                source, retention, CopyOptions(now=NOW, chunk_rows=50), stop_after_three_chunks
+            )
+    finally:
+        retention.close()
+    assert len(calls) == 3
+    _copy(source, server_dsn)
+    target = _target(server_dsn)
+    try:
+        assert _measures(target, _raw_from(NOW)) == _measures(source, _raw_from(NOW))
+    finally:
+        target.close()
+
+
+def test_rows_the_copy_did_not_write_stop_it(source: Store, server_dsn: str) -> None:
+    target = open_store(StoreOptions(dsn=server_dsn, retention_days=30))
+    try:
+        insert_histograms(
+            target,
+            [histogram_point("shop", request_attributes("/a"), NOW - timedelta(minutes=7), [1.0])],
+        )
+    finally:
+        target.close()
+    result = CliRunner().invoke(
+        app,
+        ["store", "copy", "--to", server_dsn, "--dsn", source.location.dsn],
+        env={"SLOSCOPE_STORE__DATABASE": source.database},
+    )
+    assert result.exit_code == 2, result.output
+    assert "that this copy did not write" in result.stderr
+
+
+def test_since_leaves_out_older_rows(source: Store, server_dsn: str) -> None:
+    since = (NOW - timedelta(days=1)).strftime("%Y-%m-%d")
+    report = StoreCopyReport.model_validate_json(
+        _copy(source, server_dsn, "--since", since, "--json").stdout
+    )
+    copied = {table.table: table.copied for table in report.tables}
+    start = datetime.strptime(since, "%Y-%m-%d").replace(tzinfo=UTC)
+    ((expected,),) = source.query(
+        "SELECT count() FROM {db:Identifier}.otel_metrics_histogram WHERE TimeUnix >= {s:DateTime}",
+        {"s": start.replace(tzinfo=None)},
+    )
+    assert copied["otel_metrics_histogram"] == expected
+    assert copied["slo_histogram_1h"] == copied["slo_histogram_1d"] == 0
+
+
+def test_into_an_embedded_store_it_says_why_not(source: Store) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["store", "copy", "--to", "chdb:///tmp/elsewhere", "--dsn", source.location.dsn],
+        env={"SLOSCOPE_STORE__DATABASE": source.database},
+    )
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        "error: store copy cannot copy into an embedded store: chDB opens one data directory"
+    )
+
+
+def test_progress_counts_every_row_once(source: Store, server_dsn: str) -> None:
+    seen: list[CopyProgress] = []
+    target = open_store(StoreOptions(dsn=server_dsn, retention_days=30))
+    try:
+        outcomes = copy_store(source, target, CopyOptions(now=NOW, chunk_rows=200), seen.append)
+    finally:
+        target.close()
+    ranged = sum(
+        o.rows for o in outcomes if o.table not in (SERIES_STATE_TABLE, SERIES_COUNTS_TABLE)
+    )
+    assert [p.rows_done for p in seen] == sorted(p.rows_done for p in seen)
+    assert seen[-1].rows_done == seen[-1].rows_total == ranged
