@@ -212,11 +212,13 @@ class _Printer:
         self._tty = out.isatty()
         self._interval_s = options.interval_s
         self._url = f"{address.api_url}/api/slos/status"
+        self._alerts_url = f"{address.api_url}/api/alerts"
         token = options.settings.api.token
         self._headers = {"authorization": f"Bearer {token.get_secret_value()}"} if token else {}
         self._incident = incident
         self._started = started
         self._report: Any = None
+        self._firing: list[str] | None = None
 
     async def loop(self, counts: TrafficCounts) -> None:
         while True:
@@ -230,10 +232,20 @@ class _Printer:
                 answer = await client.post(self._url, json=body, headers=self._headers)
                 if answer.status_code == 200:
                     self._report = answer.json()
+                alerts = await client.get(
+                    self._alerts_url, params={"state": "firing"}, headers=self._headers
+                )
+                if alerts.status_code == 200:
+                    self._firing = [
+                        alert["labels"].get("alertname", alert["id"])
+                        for alert in alerts.json()["alerts"]
+                    ]
             except httpx.HTTPError:
                 pass  # the last report stays on screen; the next interval tries again
         now = time.time()
-        line = summary_line(now - self._started, self._incident.phase(now), self._report, counts)
+        line = summary_line(
+            now - self._started, self._incident.phase(now), self._report, counts, self._firing
+        )
         self._out.write(f"\r{line}\x1b[K" if self._tty else f"{line}\n")
         self._out.flush()
 

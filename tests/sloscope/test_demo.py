@@ -130,6 +130,11 @@ def test_the_summary_line_shows_each_slo_and_the_traffic() -> None:
         "+1:35 errors | a SLI 97.25% budget -179.5% | b SLI no data budget - | sent 700, 5xx 19"
     )
     assert summary_line(0, "calm", None, TrafficCounts()) == "+0:00 calm   | sent 0, 5xx 0"
+    firing = ["demo-errors", "slo-burn-rate-1h-5m", "demo-errors", "slo-budget-exhausted"]
+    assert summary_line(1, "calm", None, TrafficCounts(), firing).endswith(
+        "| alerts firing: 4 (demo-errors, slo-budget-exhausted, ...)"
+    )
+    assert summary_line(1, "calm", None, TrafficCounts(), []).endswith("| alerts firing: 0")
 
 
 @pytest.mark.parametrize("flag", ["--api-port", "--otlp-port"])
