@@ -75,7 +75,9 @@ def demo(
                 "self_metrics_interval_s": 10.0,
             },
             "api": {"host": "127.0.0.1", "port": api_port},
-            "store": {"data_dir": store_dir.resolve()},
+            # A DSN of its own: one in the environment or config file (a server's) would win
+            # over the data directory, and the demo would write into it.
+            "store": {"dsn": f"chdb://{store_dir.resolve()}", "data_dir": store_dir.resolve()},
             "slo": {"slos_dir": slos_dir},
             "role": "all",
         }
