@@ -148,7 +148,7 @@ def test_the_exposition_escapes_labels_and_help_and_spells_histograms() -> None:
     odd.description = 'a \\ backslash\nand a "quote"'
     otlp.sum_point(odd, 2, NOW_S, attrs={"path": 'C:\\dir "x"\nnext', "9lives": "yes"})
     level = otlp.metric(request, "queue.level", "By")
-    otlp.sum_point(level, 1.5, NOW_S, monotonic=False)
+    otlp.sum_point(level, 1.5, NOW_S, monotonic=False, attrs={"on": True, "n": 3, "x": 0.25})
     otlp.gauge_point(otlp.metric(request, "temperature", "Cel"), float("nan"), NOW_S)
     latency = otlp.metric(request, "request.duration", "s")
     otlp.histogram_point(latency, [1, 2, 3, 4], [0.1, 0.25, 1], NOW_S, sum=7.5)
@@ -162,6 +162,7 @@ def test_the_exposition_escapes_labels_and_help_and_spells_histograms() -> None:
     assert sample.value == 2
     assert families["queue_level_bytes"].type == "gauge"
     assert families["queue_level_bytes"].samples[0].value == 1.5
+    assert families["queue_level_bytes"].samples[0].labels == {"on": "true", "n": "3", "x": "0.25"}
     assert math.isnan(families["temperature_Cel"].samples[0].value)
     buckets = {
         s.labels["le"]: s.value
