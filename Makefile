@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 CODE   := instrumentation processor slo_engine alerting sloscope
 
-.PHONY: run test lint typecheck unit bench install dev clean
+.PHONY: run demo test lint typecheck unit bench install dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ dev: $(VENV)/.installed-dev
 ## run: start the main job (OTLP on 127.0.0.1:4317, API and dashboard on 127.0.0.1:8317)
 run: install
 	$(BIN)/sloscope serve $(ARGS)
+
+## demo: serve, a demo service, traffic and a scripted incident: watch a budget burn
+demo: install
+	$(BIN)/sloscope demo $(ARGS)
 
 ## test: lint, type-check, then the whole suite with coverage (fails under 90%)
 test: lint typecheck unit

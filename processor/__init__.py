@@ -9,6 +9,7 @@ from processor._pipeline import Limits
 from processor._receiver import Receiver, ReceiverOptions, TlsFiles
 from processor._retention import Expiring, Retention, expiring_rows, retention_in_force
 from processor._schema import schema_script
+from processor._self_metrics import SelfMetrics
 from processor.errors import (
     InvalidDsn,
     InvalidInput,
@@ -42,6 +43,7 @@ __all__ = [
     "ReceiverOptions",
     "Retention",
     "SchemaMismatch",
+    "SelfMetrics",
     "ServerOptions",
     "Store",
     "StoreLocked",

@@ -154,6 +154,9 @@ class NativeFile(Strict):
     # (alerting/_load.py); the engine lets them through without knowing their shape.
     alerting: dict[str, Any] | None = None
     health_checks: list[Any] | None = None
+    # A section of the same files that sloscope reads and validates (sloscope/_dashboards.py);
+    # the engine lets it through without knowing its shape.
+    dashboards: list[Any] | None = None
 
 
 def is_native(data: Any) -> bool:

@@ -53,9 +53,14 @@ def find_running_server(store: StoreSettings) -> ServerAddress | None:
     holder = data_dir_holder(location.data_dir)
     if holder is None or holder == os.getpid():
         return None
+    address = read_serve_file(location.data_dir)
+    return address if address is not None and address.pid == holder else None
+
+
+def read_serve_file(data_dir: Path) -> ServerAddress | None:
+    """The address a serve left in ``data_dir``, if there is one to read."""
     try:
-        data = json.loads(serve_file(location.data_dir).read_text())
-        address = ServerAddress(int(data["pid"]), str(data["api_url"]), str(data["otlp_endpoint"]))
+        data = json.loads(serve_file(data_dir).read_text())
+        return ServerAddress(int(data["pid"]), str(data["api_url"]), str(data["otlp_endpoint"]))
     except (OSError, ValueError, KeyError):
         return None
-    return address if address.pid == holder else None

@@ -32,7 +32,8 @@ from processor import BatchOptions, Limits, Receiver, ReceiverOptions, TlsFiles,
 from processor.store import Store, parse_dsn
 from sloscope._alerting import open_engine, running_alerting
 from sloscope._local_server import ServerAddress, remove_serve_file, write_serve_file
-from sloscope.api import ApiContext, create_app
+from sloscope._monitoring import Monitoring
+from sloscope.api import ApiContext, HealthCheck, create_app
 from sloscope.api._access import is_loopback
 from sloscope.config import ApiSettings, ProcessorSettings, Role, Settings
 from sloscope.errors import UsageError
@@ -214,7 +215,12 @@ def _api_context(
     receiver: Receiver | None,
     alerting: tuple[AlertEngine, HealthBoard] | None,
 ) -> ApiContext:
-    checks = {"otlp": lambda: _receiver_health(receiver)} if receiver is not None else {}
+    checks: dict[str, HealthCheck] = {}
+    monitoring = Monitoring()
+    if receiver is not None:
+        checks["otlp"] = lambda: _receiver_health(receiver)
+        capacity = settings.processor.queue_points
+        monitoring = Monitoring(receiver.metrics, lambda: (receiver.queued_points, capacity))
     return ApiContext.open(
         store,
         settings.api,
@@ -222,6 +228,7 @@ def _api_context(
         health_checks=checks,
         alerts=alerting[0] if alerting else None,
         health_board=alerting[1] if alerting else None,
+        monitoring=monitoring,
     )
 
 

@@ -6,9 +6,9 @@ later is covered without doing anything:
 * ``HostCheck`` (every path): the ``Host`` header must be a loopback name or address,
   with or without a port, or one of ``api.allowed_hosts``; otherwise 421. A web page
   that rebinds its own DNS name to 127.0.0.1 still sends its own name, and is refused.
-* ``TokenCheck`` (``/api/`` paths, when ``api.token`` is set): ``Authorization: Bearer
-  <token>`` (scheme in any case, token compared in constant time), otherwise 401.
-  ``/healthz`` and ``/openapi.json`` stay open.
+* ``TokenCheck`` (``/api/`` paths and ``/metrics``, when ``api.token`` is set):
+  ``Authorization: Bearer <token>`` (scheme in any case, token compared in constant
+  time), otherwise 401. ``/healthz`` and ``/openapi.json`` stay open.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from processor import bearer_matches
 
 API_PREFIX = "/api/"
+# Paths outside /api/ that still want the token: what they tell is not for everyone.
+TOKEN_PATHS = frozenset({"/metrics"})
 LOOPBACK_NAMES = frozenset({"localhost"})
 WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})  # noqa: S104 - names to compare with
 
@@ -84,7 +86,7 @@ class TokenCheck:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] == "http"
-            and scope["path"].startswith(API_PREFIX)
+            and (scope["path"].startswith(API_PREFIX) or scope["path"] in TOKEN_PATHS)
             and not bearer_matches(Headers(scope=scope).get("authorization"), self.token)
         ):
             response = JSONResponse(

@@ -12,6 +12,7 @@ from fastapi import Request
 from alerting import AlertEngine
 from alerting.probes import HealthBoard
 from processor.store import Store
+from sloscope._monitoring import Monitoring
 from sloscope._read_query import QueryLimits
 from sloscope.api._health_files import HealthFiles
 from sloscope.api._sessions import HEALTH_TIMEOUT_S, HealthProbe, QuerySessions
@@ -23,7 +24,8 @@ HealthCheck = Callable[[], dict[str, Any]]
 
 @dataclass(frozen=True, slots=True)
 class ApiContext:
-    """The sessions the API reads through, its settings, and the parts' health checks."""
+    """The sessions the API reads through, its settings, the parts' health checks, and
+    the process's own metrics (the receiver's when it runs in this process)."""
 
     sessions: QuerySessions
     health: HealthProbe
@@ -35,6 +37,7 @@ class ApiContext:
     # checks of slos_dir on request.
     health_board: HealthBoard | None = None
     health_files: HealthFiles = field(default_factory=HealthFiles)
+    monitoring: Monitoring = field(default_factory=Monitoring)
 
     @classmethod
     def open(
@@ -46,6 +49,7 @@ class ApiContext:
         health_checks: dict[str, HealthCheck] | None = None,
         alerts: AlertEngine | None = None,
         health_board: HealthBoard | None = None,
+        monitoring: Monitoring | None = None,
     ) -> ApiContext:
         """Open the API's own sessions on ``store`` (which is left to its other users)."""
         limits = QueryLimits.from_settings(settings)
@@ -58,6 +62,7 @@ class ApiContext:
             health_checks=dict(health_checks or {}),
             alerts=alerts,
             health_board=health_board,
+            monitoring=monitoring or Monitoring(),
         )
 
     def close(self) -> None:

@@ -35,6 +35,7 @@ def _register() -> None:
     # keeps each module free to import from this package.
     from sloscope.cli import (  # noqa: PLC0415
         _alerts,
+        _demo,
         _health,
         _query,
         _report,
@@ -52,6 +53,7 @@ def _register() -> None:
     _store.register(app)
     _alerts.register(app)
     _health.register(app)
+    _demo.register(app)
 
 
 _register()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -28,6 +28,7 @@ from slo_engine import (
     status,
 )
 from sloscope._api_client import post_json
+from sloscope._dashboards import load_dashboards
 from sloscope._local_server import find_running_server
 from sloscope.cli._context import api_token, fail, global_options, load_settings, user_errors
 from sloscope.cli._exit import EXIT_BREACH, EXIT_USAGE
@@ -75,27 +76,25 @@ def validate(
         ),
     ] = False,
 ) -> None:
-    """Check SLO files; every error with file, line and field. Exit 2 on any error.
+    """Check SLO files (and the dashboards in them); every error with file, line and
+    field. Exit 2 on any error.
 
     Warnings (what loads but may not mean what was meant) go to stderr and leave the exit
     code alone.
     """
     with engine_errors(ctx):
+        sources = read_sources(paths)
         try:
-            loaded = load_checked(read_sources(paths))
+            boards = load_dashboards(sources, shipped=False)
+            board_issues: list[SpecIssue] = []
         except SpecError as exc:
-            _warn(exc.warnings)
-            if as_json:
-                report = ValidationReport(
-                    valid=False,
-                    errors=report_issues(exc.issues),
-                    warnings=report_issues(exc.warnings),
-                    slos=[],
-                )
-                typer.echo(report.model_dump_json())
-            for issue in exc.issues:
-                typer.echo(str(issue), err=True)
-            raise typer.Exit(EXIT_USAGE) from None
+            boards, board_issues = [], list(exc.issues)
+        try:
+            loaded = load_checked(sources)
+        except SpecError as exc:
+            _refuse([*exc.issues, *board_issues], exc.warnings, as_json=as_json)
+        if board_issues:
+            _refuse(board_issues, loaded.warnings, as_json=as_json)
         _warn(loaded.warnings)
         explained = explain(loaded, datetime.now(UTC)) if explain_slos else []
         if as_json:
@@ -110,7 +109,27 @@ def validate(
             return
         if explained:
             typer.echo(render_explanations(explained) + "\n")
-        typer.echo(f"ok: {len(loaded.slos)} SLOs, {len(loaded.exclusions)} exclusions")
+        counted = f"ok: {len(loaded.slos)} SLOs, {len(loaded.exclusions)} exclusions"
+        typer.echo(counted + (f", {len(boards)} dashboards" if boards else ""))
+
+
+def _refuse(
+    issues: Sequence[SpecIssue], warnings: Sequence[SpecIssue], *, as_json: bool
+) -> NoReturn:
+    """Every issue on stderr (and the report on stdout with ``--json``); exit 2."""
+    _warn(warnings)
+    ordered = sorted(set(issues), key=lambda i: (i.source, i.line, i.column, i.field))
+    if as_json:
+        report = ValidationReport(
+            valid=False,
+            errors=report_issues(ordered),
+            warnings=report_issues(warnings),
+            slos=[],
+        )
+        typer.echo(report.model_dump_json())
+    for issue in ordered:
+        typer.echo(str(issue), err=True)
+    raise typer.Exit(EXIT_USAGE)
 
 
 def load_checked(sources: dict[str, str]) -> SloSet:

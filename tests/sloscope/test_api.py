@@ -109,6 +109,9 @@ def test_openapi_describes_every_route_and_docs_is_served_here(client: httpx.Cli
         "/api/alerts/{alert_id}/ack",
         "/api/alerts/{alert_id}/annotations",
         "/api/alerts/{alert_id}/resolve",
+        "/api/dashboards",
+        "/api/dashboards/{name}",
+        "/api/dashboards/{name}/widgets/{widget_id}",
         "/api/health",
         "/api/query",
         "/api/reports/sla",
@@ -120,6 +123,7 @@ def test_openapi_describes_every_route_and_docs_is_served_here(client: httpx.Cli
         "/api/slos/status",
         "/api/slos/{name}",
         "/healthz",
+        "/metrics",
     ]
     assert "QueryRequest" in schema["components"]["schemas"]
     assert client.get("/docs").status_code == 200

@@ -61,7 +61,7 @@ def running() -> Iterator[list[ServeProcess]]:
 
 
 @pytest.mark.slow
-def test_the_ingest_role_stores_otlp_and_answers_only_healthz(
+def test_the_ingest_role_stores_otlp_and_answers_only_healthz_and_metrics(
     tmp_path: Path, running: list[ServeProcess]
 ) -> None:
     data_dir = tmp_path / "data"
@@ -81,6 +81,10 @@ def test_the_ingest_role_stores_otlp_and_answers_only_healthz(
     assert "otlp" in _health(server)
     assert _status(server.api_url + "/api/query", {"sql": "SELECT 1"}) == 404
     assert _status(server.api_url + "/api/slos") == 404
+    with urllib.request.urlopen(server.api_url + "/metrics", timeout=30) as answer:
+        exposition = answer.read().decode()
+    assert "\nsloscope_processor_points_accepted_total 12\n" in exposition
+    assert "\nmonitoring_metrics_collected_total 12\n" in exposition
     assert not (data_dir / "sloscope-serve.json").exists()
     assert server.stop() == 0
     counted = subprocess.run(

@@ -1,0 +1,1 @@
+"""The dashboards sloscope ships (YAML, read by ``sloscope._dashboards``)."""
