@@ -40,9 +40,10 @@ TOKEN = "a-token-of-16-characters-at-least"
 @pytest.fixture(scope="module")
 def traffic(module_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Three hours of cart (the module store holds 30 minutes of shop too): /a one fast
-    200 and one slow 500 a minute, /b one fast 200."""
+    200 and one slow 500 a minute, /b one fast 200. A point counts what happened in the
+    minute it ends, so the last one ends at END."""
     points = []
-    for minute in range(1, 181):
+    for minute in range(180):
         time = END - timedelta(minutes=minute)
         points.append(histogram_point("cart", request_attributes("/a", "GET", 200), time, [0.1]))
         points.append(histogram_point("cart", request_attributes("/a", "GET", 500), time, [0.4]))
