@@ -29,9 +29,9 @@ from bench.common import median, p95, print_table, save, versions
 from processor.store import HISTOGRAM_TABLE, StoreOptions, open_store
 from slo_engine import load, sla_period, sla_report, status
 from slo_engine._exclusions import excluded
-from slo_engine._sla_incidents import group
-from slo_engine._sla_minutes import ServiceInput, measure
 from slo_engine._windows import local_days
+from slo_engine.sla._incidents import group
+from slo_engine.sla._minutes import ServiceInput, measure
 from tests.support.traffic import bulk_histogram_table, bulk_series
 
 MONTH = "2026-03"

@@ -30,9 +30,6 @@ from slo_engine._series import MAX_POINTS, slo_series
 from slo_engine._series_model import SloSeries
 from slo_engine._services import RESOURCE_METRICS, service_series, services
 from slo_engine._services_model import ServiceSeries, ServiceSummary
-from slo_engine._sla import sla_period, sla_report
-from slo_engine._sla_model import SlaReport, SlaRequest
-from slo_engine._sla_render import ReportFormat, render_sla
 from slo_engine._spec_issues import pydantic_issues
 from slo_engine._sql import QUERY_SETTINGS, SqlFiles
 from slo_engine._status import status
@@ -51,6 +48,14 @@ from slo_engine.errors import (
     SloEngineError,
     SpecError,
     SpecIssue,
+)
+from slo_engine.sla import (
+    ReportFormat,
+    SlaReport,
+    SlaRequest,
+    render_sla,
+    sla_period,
+    sla_report,
 )
 
 __all__ = [

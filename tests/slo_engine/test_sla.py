@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from slo_engine import InvalidRequest, load, sla_period, sla_report
-from slo_engine._sla import SERVICES_PER_QUERY
+from slo_engine.sla._report import SERVICES_PER_QUERY
 from tests.support.sla_traffic import Minute, insert, plan, run
 
 APRIL = datetime(2026, 4, 1, tzinfo=UTC)

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from slo_engine import _sla_text as text
-from slo_engine._sla_incidents import group
-from slo_engine._sla_minutes import DownMinute
+from slo_engine.sla import _text as text
+from slo_engine.sla._incidents import group
+from slo_engine.sla._minutes import DownMinute
 
 T0 = datetime(2026, 4, 1, 12, 0, tzinfo=UTC)
 

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 import re
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
+import markupsafe
 import pytest
 
 from slo_engine import ReportFormat, SlaReport, load, render_sla, sla_report
-from slo_engine._sla_render import CSV_COLUMNS
+from slo_engine.sla._render import CSV_COLUMNS
 from tests.support.sla_traffic import Minute, insert, plan, run
 
 START = datetime(2026, 2, 1, tzinfo=UTC)
@@ -100,8 +100,24 @@ def test_html_escapes_every_hostile_value(hostile):
     assert not [name for name, _ in parser.attributes if name.startswith("on")]
     assert {v for k, v in parser.attributes if k == "href"} == {"#service-1"}
     for value in (HOSTILE_SERVICE, HOSTILE_SLO, HOSTILE_EXCLUSION, HOSTILE_REASON):
-        assert html.escape(value, quote=True) in page
-    assert any(HOSTILE_SERVICE in text for text in parser.texts)
+        assert str(markupsafe.escape(value)) in page  # what Jinja2's autoescaping writes
+        assert any(value in text for text in parser.texts), value
+
+
+def test_a_script_in_a_service_or_slo_name_is_text_not_markup(store):
+    name = "<script>alert('svc')</script>"
+    slo = '"><script>alert(1)</script>'
+    spec = {
+        "sla": {"services": {name: {}}},
+        "slos": [{"name": slo, "service": name, "objective": 0.9, "sli": {"availability": {}}}],
+    }
+    insert(store, name, plan(START, NOW))
+    report = sla_report(store, load({"s.yaml": json.dumps(spec)}), "2026-02", "UTC", NOW)
+    page = render_sla(report, ReportFormat.HTML)
+    assert "<script" not in page
+    # the service's heading, its table link and both chart labels; the SLO's table cell
+    assert page.count("&lt;script&gt;alert(&#39;svc&#39;)&lt;/script&gt;") >= 4
+    assert "&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
 def _cells(row: str) -> list[str]:

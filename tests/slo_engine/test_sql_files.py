@@ -72,8 +72,8 @@ def _sla_parameters(name: str) -> dict[str, Any]:
     from datetime import timedelta
 
     from slo_engine._model import SlaPolicy
-    from slo_engine._sla_minutes import ServiceInput, minute_parameters, service_parameters
     from slo_engine._windows import Range, local_days
+    from slo_engine.sla._minutes import ServiceInput, minute_parameters, service_parameters
 
     span = Range(datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 2, tzinfo=UTC))
     if name == "sla_services":

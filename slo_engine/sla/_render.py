@@ -1,4 +1,4 @@
-"""The SLA report as JSON, Markdown (for a pull request) and CSV; HTML is ``_sla_html``.
+"""The SLA report as JSON, Markdown (for a pull request) and CSV; HTML is ``_html``.
 
 Every value that came from a user (service, SLO and exclusion names, reasons) is
 escaped for its format: Markdown backslash-escapes every ASCII punctuation character
@@ -21,9 +21,9 @@ import json
 import string
 from collections.abc import Sequence
 
-from slo_engine import _sla_text as text
-from slo_engine._sla_html import render_html
-from slo_engine._sla_model import SlaReport, SlaService
+from slo_engine.sla import _text as text
+from slo_engine.sla._html import render_html
+from slo_engine.sla._model import SlaReport, SlaService
 
 
 class ReportFormat(enum.StrEnum):

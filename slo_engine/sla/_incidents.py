@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from slo_engine._sla_minutes import MINUTE, DownMinute
-from slo_engine._sla_model import IncidentSeverity
-from slo_engine._sla_text import percent
+from slo_engine.sla._minutes import MINUTE, DownMinute
+from slo_engine.sla._model import IncidentSeverity
+from slo_engine.sla._text import percent
 
 MAJOR_RATIO: Final = 0.5
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from slo_engine._sla_model import SlaService
+from slo_engine.sla._model import SlaService
 
 SERVICE_COLUMNS = (
     "Service",

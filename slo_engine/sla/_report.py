@@ -5,7 +5,7 @@ ratio (failed / valid requests) is above the policy's threshold with at least
 ``min_requests`` requests, or, when ``silence_is_down`` is set, when the service sent no
 request at all. Maintenance that selects the service is excluded, neither up nor down.
 ``availability = uptime / (month - excluded)``. The minute verdicts and daily sums come
-from SQL (``_sla_minutes``); the month's SLOs, latency and request counts from the SLO
+from SQL (``_minutes``); the month's SLOs, latency and request counts from the SLO
 engine's own evaluation at the month's end (``status`` with a calendar-month window);
 this module assembles them.
 """
@@ -19,7 +19,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from processor.store import Queryable
-from slo_engine import _exclusions, _sla_incidents, _sla_minutes
+from slo_engine import _exclusions
 from slo_engine._bounds import check_instant, year_problem
 from slo_engine._model import (
     CalendarUnit,
@@ -31,9 +31,14 @@ from slo_engine._model import (
     SloSet,
     Window,
 )
-from slo_engine._sla_incidents import Incident
-from slo_engine._sla_minutes import DayCounts, ServiceInput
-from slo_engine._sla_model import (
+from slo_engine._status import status
+from slo_engine._status_model import SloStatus
+from slo_engine._windows import Range, floor_minute, local_days, month_range, timezone
+from slo_engine.errors import InvalidRequest
+from slo_engine.sla import _incidents, _minutes
+from slo_engine.sla._incidents import Incident
+from slo_engine.sla._minutes import DayCounts, ServiceInput
+from slo_engine.sla._model import (
     MTTR_DEFINITION,
     SlaDay,
     SlaExcluded,
@@ -46,10 +51,6 @@ from slo_engine._sla_model import (
     SlaSloResult,
     SlaSummary,
 )
-from slo_engine._status import status
-from slo_engine._status_model import SloStatus
-from slo_engine._windows import Range, floor_minute, local_days, month_range, timezone
-from slo_engine.errors import InvalidRequest
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ def sla_report(
     steps = len(chunks) + 1
     counts: list[list[DayCounts]] = []
     for done, chunk in enumerate(chunks, start=1):
-        counts += _sla_minutes.measure(store, chunk, span, days)
+        counts += _minutes.measure(store, chunk, span, days)
         if progress is not None:
             progress(done, steps)
     evaluated = _evaluate_slos(store, slo_set, names, zone_name, until)
@@ -139,7 +140,7 @@ def _service_names(store: Queryable, slo_set: SloSet, span: Range) -> list[str]:
     named = {slo.service for slo in slo_set.slos} | {name for name, _ in slo_set.sla_services}
     if named:
         return sorted(named)
-    return _sla_minutes.services(store, slo_set.sla.metric, span)
+    return _minutes.services(store, slo_set.sla.metric, span)
 
 
 def _selecting(exclusions: Sequence[Exclusion], service: str) -> list[Exclusion]:
@@ -184,7 +185,7 @@ def _service(
     evaluated: Sequence[SloStatus],
 ) -> SlaService:
     policy = item.policy
-    minute_s = _sla_minutes.MINUTE.total_seconds()
+    minute_s = _minutes.MINUTE.total_seconds()
     total_s = sum(d.minutes for d in days_counts) * minute_s
     excluded_s = sum(d.excluded_minutes for d in days_counts) * minute_s
     down_s = sum(d.down_minutes for d in days_counts) * minute_s
@@ -192,7 +193,7 @@ def _service(
     month_excluded = _exclusions.excluded(_selecting(slo_set.exclusions, item.name), period)
     budget_s = (1 - policy.objective) * (period.seconds - _exclusions.total_seconds(month_excluded))
     availability = _ratio(eligible_s - down_s, eligible_s)
-    incidents = _sla_incidents.group((m for d in days_counts for m in d.down), policy.incident_gap)
+    incidents = _incidents.group((m for d in days_counts for m in d.down), policy.incident_gap)
     own = next((s for s in evaluated if s.slo == SERVICE_SLO), None)
     latency = own.latency if own is not None else None
     return SlaService(
@@ -285,7 +286,7 @@ def _excluded(
 def _daily(
     days_counts: Sequence[DayCounts], days: Sequence[Range], zone: ZoneInfo, budget_s: float
 ) -> list[SlaDay]:
-    minute_s = _sla_minutes.MINUTE.total_seconds()
+    minute_s = _minutes.MINUTE.total_seconds()
     found = []
     spent_s = 0.0
     for counts, day in zip(days_counts, days, strict=True):

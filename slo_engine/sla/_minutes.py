@@ -2,7 +2,7 @@
 
 Per service and local day: how many minutes were excluded, down, silent or too quiet to
 judge, the requests and failed requests counted, and the down minutes themselves, from
-which ``_sla_incidents`` builds incidents. ``services`` names the services to report
+which ``_incidents`` builds incidents. ``services`` names the services to report
 when the SLO files name none: every service that sent the SLA metric in the period.
 """
 
