@@ -24,16 +24,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import slo
 from bench.common import median, p95, print_table, save, versions
-from bench.slo import slo_file
-from processor.store import HISTOGRAM_TABLE, Store, StoreOptions, open_store
+from processor.store import Store, StoreOptions, open_store
 from slo_engine import load, status
 from sloscope.config import ApiSettings
 from tests.support.api import serving_api
 from tests.support.browser import LAPTOP, chromium
-from tests.support.traffic import GaugePoint, bulk_histogram_table, bulk_series, insert_gauges
+from tests.support.traffic import GaugePoint, insert_gauges
 
 PAGES = {"overview": "/", "service": "/services/svc-00"}
+SERVICES = 10
+ROUTES = 10
 PAGE_BAR_S = 2.0
 API_BAR_S = 0.5
 RESOURCES = ("system.cpu.utilization", "system.memory.utilization", "process.cpu.utilization")
@@ -44,14 +46,9 @@ API_CALLS = """() => performance.getEntriesByType('resource')
 
 
 def fill(store: Store, days: int, end: datetime) -> int:
-    """``days`` of bench/slo.py's traffic ending at ``end``; svc-00's gauges, last day."""
-    series = bulk_series(10, 10)
-    start = end - timedelta(days=days)
-    rows = 0
-    for day in range(days):
-        table = bulk_histogram_table(series, start + timedelta(days=day), 1440, seed=day)
-        store.insert_arrow(HISTOGRAM_TABLE, table)
-        rows += table.num_rows
+    """bench/slo.py's ``days`` of traffic ending at ``end``, settled; svc-00's host and
+    process gauges for the last day (the service page's resource charts)."""
+    rows = slo.fill(store, SERVICES, ROUTES, days, end)
     minutes = [end - timedelta(minutes=m) for m in range(1, 1441)]
     insert_gauges(
         store,
@@ -61,8 +58,7 @@ def fill(store: Store, days: int, end: datetime) -> int:
             for i, moment in enumerate(minutes)
         ),
     )
-    for table in (HISTOGRAM_TABLE, "slo_histogram_1m", "slo_histogram_1h", "slo_histogram_1d"):
-        store.command("OPTIMIZE TABLE {db:Identifier}.{t:Identifier} FINAL", {"t": table})
+    slo.settle(store)
     return rows
 
 
@@ -103,7 +99,7 @@ def main() -> None:
     args = parser.parse_args()
 
     end = datetime.now(UTC).replace(second=0, microsecond=0)
-    slos_text = slo_file(10, 10, args.slos, args.timeslices)
+    slos_text = slo.slo_file(SERVICES, ROUTES, args.slos, args.timeslices)
     with tempfile.TemporaryDirectory(prefix="sloscope-bench-dashboard-") as folder:
         slos_dir = Path(folder) / "slos"
         slos_dir.mkdir()

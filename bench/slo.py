@@ -46,6 +46,28 @@ TIMESLICE_KINDS = (
 )
 
 
+TABLES = (HISTOGRAM_TABLE, "slo_histogram_1m", "slo_histogram_1h", "slo_histogram_1d")
+
+
+def fill(store: Store, services: int, routes: int, days: int, end: datetime) -> int:
+    """``days`` of per-minute delta histograms of ``services`` x ``routes`` x 2 statuses
+    ending at ``end``, a day per insert (the rollup views run on each); the rows inserted."""
+    series = bulk_series(services, routes)
+    start = end - timedelta(days=days)
+    rows = 0
+    for day in range(days):
+        table = bulk_histogram_table(series, start + timedelta(days=day), 1440, seed=day)
+        store.insert_arrow(HISTOGRAM_TABLE, table)
+        rows += table.num_rows
+    return rows
+
+
+def settle(store: Store) -> None:
+    """Merge every table's parts, the steady state that background merges reach."""
+    for table in TABLES:
+        store.command("OPTIMIZE TABLE {db:Identifier}.{t:Identifier} FINAL", {"t": table})
+
+
 def slo_file(services: int, routes: int, count: int, timeslices: int) -> str:
     """``count`` SLOs: the last ``timeslices`` budget by time slices (cycling through
     ``TIMESLICE_KINDS``: 43,200 one-minute or 8,640 five-minute slices each over 30 days);
@@ -123,21 +145,13 @@ def main() -> None:
     parser.add_argument("--raw-repeat", type=int, default=3)
     args = parser.parse_args()
 
-    series = bulk_series(args.services, args.routes)
     end = datetime(2026, 3, 1, tzinfo=UTC)
-    start = end - timedelta(days=args.days)
-    tables = (HISTOGRAM_TABLE, "slo_histogram_1m", "slo_histogram_1h", "slo_histogram_1d")
     with tempfile.TemporaryDirectory(prefix="sloscope-bench-slo-") as folder:
         store = open_store(StoreOptions(dsn=f"chdb://{folder}", database="bench", retention_days=0))
         filled = time.perf_counter()
-        rows = 0
-        for day in range(args.days):
-            table = bulk_histogram_table(series, start + timedelta(days=day), 1440, seed=day)
-            store.insert_arrow(HISTOGRAM_TABLE, table)
-            rows += table.num_rows
+        rows = fill(store, args.services, args.routes, args.days, end)
         fill_s = time.perf_counter() - filled
-        for table in tables:  # the steady state background merges reach
-            store.command("OPTIMIZE TABLE {db:Identifier}.{t:Identifier} FINAL", {"t": table})
+        settle(store)
         at = end - timedelta(minutes=23)  # not on an hour: minute edges are read too
         mixes = [measure_mix(store, args, n, at) for n in args.timeslices]
         # An instant inside a minute: the edges' cut minutes come from the raw rows.
@@ -145,7 +159,7 @@ def main() -> None:
         mixes.append(measure_mix(store, args, args.timeslices[0], inside))
         counts = {
             table: store.query("SELECT count() FROM {db:Identifier}.{t:Identifier}", {"t": table})
-            for table in tables
+            for table in TABLES
         }
         store.close()
 
