@@ -16,6 +16,7 @@ directly, the bulk of ``GET /api/slos``. Bars: each page under 2 s, each API cal
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -117,6 +118,7 @@ def main() -> None:
             status(store, slo_set, datetime.now(UTC))
             reference.append(time.perf_counter() - began)
         reference = reference[1:]
+        load_before = os.getloadavg()  # the machine is shared: say how busy it was
         with serving_api(store, ApiSettings(), slos_dir=slos_dir) as url:
             pages, calls = measure_pages(url, args.repeat)
         store.close()
@@ -130,7 +132,8 @@ def main() -> None:
         for path, runs in sorted(calls.items())
     ]
     print_table(
-        f"dashboard pages, {args.slos} SLOs over 30-day windows, {rows:,} histogram rows",
+        f"dashboard pages, {args.slos} SLOs over 30-day windows, {args.days} days of data "
+        f"({rows:,} histogram rows)",
         ["page", "drawn median s", "p95 s", "bar s", "under bar"],
         page_rows,
     )
@@ -149,7 +152,9 @@ def main() -> None:
         "dashboard",
         {
             "parameters": vars(args),
+            "data_set": f"{args.days} days of bench/slo.py's traffic (30 is the full set)",
             "histogram_rows": rows,
+            "load_average": {"before": load_before, "after": os.getloadavg()},
             "overview_page_s": median(pages["overview"]),
             "service_page_s": median(pages["service"]),
             "slowest_api_call_s": slowest,
