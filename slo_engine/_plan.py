@@ -67,7 +67,8 @@ def floor(instant: datetime, unit: timedelta) -> datetime:
     return EPOCH + (instant - EPOCH) // unit * unit
 
 
-def _ceil(instant: datetime, unit: timedelta) -> datetime:
+def ceil(instant: datetime, unit: timedelta) -> datetime:
+    """``instant`` up to a whole ``unit`` since the Unix epoch."""
     floored = floor(instant, unit)
     return floored if floored == instant else floored + unit
 
@@ -79,7 +80,7 @@ def _steps(start: datetime, end: datetime, unit: timedelta) -> list[datetime]:
 def _cut(segment: Range) -> tuple[Range | None, list[Range]]:
     """The whole minutes of ``segment`` (None when it has none), and the parts of minutes
     it cuts at either end."""
-    first, last = _ceil(segment.start, MINUTE), floor(segment.end, MINUTE)
+    first, last = ceil(segment.start, MINUTE), floor(segment.end, MINUTE)
     if first > last:
         return None, [segment]
     parts = [Range(segment.start, first), Range(last, segment.end)]
@@ -90,11 +91,11 @@ def _cut(segment: Range) -> tuple[Range | None, list[Range]]:
 def _split(segment: Range) -> tuple[list[datetime], list[datetime], list[datetime]]:
     """The whole days, the other whole hours and the other minutes of ``segment`` (whole
     minutes)."""
-    first_hour, last_hour = _ceil(segment.start, HOUR), floor(segment.end, HOUR)
+    first_hour, last_hour = ceil(segment.start, HOUR), floor(segment.end, HOUR)
     if first_hour >= last_hour:
         return [], [], _steps(segment.start, segment.end, MINUTE)
     minutes = _steps(segment.start, first_hour, MINUTE) + _steps(last_hour, segment.end, MINUTE)
-    first_day, last_day = _ceil(segment.start, DAY), floor(segment.end, DAY)
+    first_day, last_day = ceil(segment.start, DAY), floor(segment.end, DAY)
     if first_day >= last_day:
         return [], _steps(first_hour, last_hour, HOUR), minutes
     hours = _steps(first_hour, first_day, HOUR) + _steps(last_day, last_hour, HOUR)

@@ -1,7 +1,8 @@
 """Services' golden signals for the dashboard: request rate, error ratio and latency
 percentiles per step from the SLO rollups (``service_steps.sql``), resource gauges per
 step from the raw gauge table (``service_resources.sql``), and the list of services with
-their requests over a range (``service_overview.sql``).
+their requests over a range (``service_overview.sql``: its whole hours from the hour
+rollup, the minutes at its edges from the minute rollup).
 
 Steps of whole UTC hours that start on an hour read the hour rollup; the others the
 minute rollup. Percentiles merge the buckets of a step as the SLO engine does
@@ -16,7 +17,7 @@ from typing import Any, Final
 
 from processor.store import Queryable
 from slo_engine._conventions import LATENCY_METRIC
-from slo_engine._plan import HOUR, MINUTE, floor
+from slo_engine._plan import HOUR, MINUTE, ceil, floor
 from slo_engine._requests import finite
 from slo_engine._series import instants
 from slo_engine._services_model import ServiceSeries, ServiceSummary
@@ -48,8 +49,19 @@ def services(store: Queryable, start: datetime, end: datetime) -> list[ServiceSu
 
 
 def overview_parameters(start: datetime, end: datetime) -> dict[str, Any]:
-    """Parameters of ``service_overview.sql``."""
-    return {"metric": LATENCY_METRIC, "start": floor_minute(start), "end": floor_minute(end)}
+    """Parameters of ``service_overview.sql``: the range in minutes, and its whole UTC
+    hours (none when it holds no whole hour)."""
+    first, last = floor_minute(start), floor_minute(end)
+    hours_start, hours_end = ceil(first, HOUR), floor(last, HOUR)
+    if hours_start >= hours_end:
+        hours_start = hours_end = first
+    return {
+        "metric": LATENCY_METRIC,
+        "start": first,
+        "end": last,
+        "hours_start": hours_start,
+        "hours_end": hours_end,
+    }
 
 
 def series_parameters(

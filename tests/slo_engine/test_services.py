@@ -28,15 +28,20 @@ FAST, SLOW = [0.01, 0.02, 0.03], [0.3, 0.6]
 @pytest.fixture(scope="module")
 def traffic(module_store: Store) -> Store:
     """Two hours of minutes before END: shop /a three fast 200s a minute, /b two slow
-    500s every other minute; cart one request a minute; shop's host CPU 0.25 then 0.75."""
+    500s every other minute; cart one request a minute; shop's host CPU 0.25 then 0.75.
+    The minute ``END - m`` is described by points ending at its end (they count (start,
+    end]), ``END - m + 1 min``."""
     points = []
     gauges = []
     for minute in range(1, 121):
         time = END - timedelta(minutes=minute)
-        points.append(histogram_point("shop", request_attributes("/a", "GET", 200), time, FAST))
+        ending = time + timedelta(minutes=1)
+        points.append(histogram_point("shop", request_attributes("/a", "GET", 200), ending, FAST))
         if minute % 2 == 0:
-            points.append(histogram_point("shop", request_attributes("/b", "GET", 500), time, SLOW))
-        points.append(histogram_point("cart", request_attributes("/c", "GET", 200), time, [0.1]))
+            points.append(
+                histogram_point("shop", request_attributes("/b", "GET", 500), ending, SLOW)
+            )
+        points.append(histogram_point("cart", request_attributes("/c", "GET", 200), ending, [0.1]))
         gauges.append(
             GaugePoint("shop", "system.cpu.utilization", {}, time, 0.25 if minute > 60 else 0.75)
         )
@@ -60,6 +65,36 @@ def test_services_with_their_requests_and_errors(traffic: Store) -> None:
             name="shop", requests=60 * 3 + 30 * 2, errors=60, error_ratio=0.25, routes=["/a", "/b"]
         ),
     ]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "minutes"),
+    [
+        # a whole hour from the hour rollup, its first 35 minutes from the minute rollup
+        (END - timedelta(minutes=95), END + timedelta(minutes=20), range(1, 96)),
+        # 55 minutes after a whole hour
+        (END - timedelta(minutes=150), END - timedelta(minutes=5), range(6, 121)),
+        # no whole hour: every minute from the minute rollup
+        (END - timedelta(minutes=50), END - timedelta(minutes=20), range(21, 51)),
+    ],
+    ids=["edge-hour", "hour-edge", "minutes"],
+)
+def test_services_over_hours_and_edge_minutes(
+    traffic: Store, start: datetime, end: datetime, minutes: range
+) -> None:
+    """The minutes ``END - m`` (m in ``minutes``) are in the range, whichever rollup
+    holds them."""
+    failed = 2 * sum(1 for m in minutes if m % 2 == 0)
+    shop = 3 * len(minutes) + failed
+    assert services(traffic, start, end) == [
+        ServiceSummary(
+            name="cart", requests=len(minutes), errors=0, error_ratio=0.0, routes=["/c"]
+        ),
+        ServiceSummary(
+            name="shop", requests=shop, errors=failed, error_ratio=failed / shop,
+            routes=["/a", "/b"],
+        ),
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("step", [timedelta(minutes=30), timedelta(hours=1)], ids=["m", "h"])
