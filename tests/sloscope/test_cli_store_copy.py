@@ -19,13 +19,20 @@ from typer.testing import CliRunner, Result
 from processor import (
     CopyOptions,
     CopyProgress,
+    QueryFailed,
     StoreOptions,
     StoreUnavailable,
     copy_store,
     open_store,
 )
 from processor._copy_target import ChildStore
-from processor.store import METRIC_TABLES, SERIES_COUNTS_TABLE, SERIES_STATE_TABLE, Store
+from processor.store import (
+    METRIC_TABLES,
+    SERIES_COUNTS_TABLE,
+    SERIES_STATE_TABLE,
+    Store,
+    data_dir_holder,
+)
 from sloscope.cli import app
 from sloscope.cli._store_copy import StoreCopyReport
 from tests.support import otlp
@@ -377,3 +384,33 @@ def _state(store: Store) -> list[tuple[object, ...]]:
         "SELECT * FROM {db:Identifier}.{t:Identifier} FINAL ORDER BY SeriesKey",
         {"t": SERIES_STATE_TABLE},
     )
+
+
+def test_into_an_embedded_store_another_process_holds_it_says_which(
+    source: Store, tmp_path: Path
+) -> None:
+    with running_standin(tmp_path):  # the stand-in holds tmp_path/data
+        result = CliRunner().invoke(
+            app,
+            ["store", "copy", "--to", f"chdb://{tmp_path / 'data'}", "--dsn", source.location.dsn],
+            env={"SLOSCOPE_STORE__DATABASE": source.database},
+        )
+        holder = data_dir_holder(tmp_path / "data")
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        f"error: data directory {tmp_path / 'data'} is held by another process (pid {holder})\n"
+    )
+
+
+def test_a_closed_writer_has_released_the_target_and_exited(tmp_path: Path) -> None:
+    target = ChildStore(StoreOptions(dsn=f"chdb://{tmp_path / 'data'}", retention_days=7))
+    try:
+        assert data_dir_holder(tmp_path / "data") == target.pid
+        assert target.query("SELECT RawDays FROM {db:Identifier}.sloscope_retention") == [(7,)]
+        with pytest.raises(QueryFailed, match="UNKNOWN_TABLE"):
+            target.query("SELECT 1 FROM {db:Identifier}.nowhere")
+    finally:
+        target.close()
+    assert data_dir_holder(tmp_path / "data") is None
+    with pytest.raises(StoreUnavailable, match=r"ended with exit code 0: run the copy again"):
+        target.query("SELECT 1")
