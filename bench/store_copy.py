@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import print_table, save, versions
 from processor import CopyOptions, StoreOptions, copy_store, open_copy_target, open_store
 from processor._sql import statement
-from processor.store import HISTOGRAM_TABLE
+from processor.store import HISTOGRAM_TABLE, Store
 from tests.support.clickhouse import running_standin
 from tests.support.traffic import bulk_histogram_table, bulk_series
 
@@ -59,33 +59,15 @@ def main() -> None:
         )
         read_s = time.perf_counter() - started
         (work / "standin").mkdir()
+        options = CopyOptions(now=now)
         with running_standin(work / "standin") as clickhouse:
-            target = open_store(StoreOptions(dsn=clickhouse.dsn("copy"), retention_days=30))
-            options = CopyOptions(now=now)
-            started = time.perf_counter()
-            first = copy_store(source, target, options)
-            copy_s = time.perf_counter() - started
-            started = time.perf_counter()
-            again = copy_store(source, target, options)
-            again_s = time.perf_counter() - started
-            target.close()
-        embedded = open_copy_target(
-            StoreOptions(dsn=f"chdb://{work / 'target'}", retention_days=30)
+            copy_s, again_s = _copy_twice(
+                source, StoreOptions(dsn=clickhouse.dsn("copy"), retention_days=30), options, rows
+            )
+        embedded_s, embedded_again_s = _copy_twice(
+            source, StoreOptions(dsn=f"chdb://{work / 'target'}", retention_days=30), options, rows
         )
-        try:
-            started = time.perf_counter()
-            first_embedded = copy_store(source, embedded, options)
-            embedded_s = time.perf_counter() - started
-            started = time.perf_counter()
-            again_embedded = copy_store(source, embedded, options)
-            embedded_again_s = time.perf_counter() - started
-        finally:
-            embedded.close()
         source.close()
-    for done, redone in ((first, again), (first_embedded, again_embedded)):
-        copied = sum(outcome.copied for outcome in done if outcome.table == HISTOGRAM_TABLE)
-        if copied != rows or any(o.copied for o in redone if o.table == HISTOGRAM_TABLE):
-            raise SystemExit(f"copied {copied:,} of {rows:,} rows, or copied again")
     table_rows = [
         ["copy into the stand-in (rows, rollups rebuilt)", rows / copy_s, copy_s],
         ["copy again (every chunk there already)", rows / again_s, again_s],
@@ -117,6 +99,27 @@ def main() -> None:
         },
     )
     print(f"saved {path}")
+
+
+def _copy_twice(
+    source: Store, target_options: StoreOptions, options: CopyOptions, rows: int
+) -> tuple[float, float]:
+    """Seconds to copy ``source`` into a new target, then to run the copy again; checks
+    that the first copied every histogram row and the second none."""
+    target = open_copy_target(target_options)
+    try:
+        started = time.perf_counter()
+        first = copy_store(source, target, options)
+        copy_s = time.perf_counter() - started
+        started = time.perf_counter()
+        again = copy_store(source, target, options)
+        again_s = time.perf_counter() - started
+    finally:
+        target.close()
+    copied = sum(outcome.copied for outcome in first if outcome.table == HISTOGRAM_TABLE)
+    if copied != rows or any(o.copied for o in again if o.table == HISTOGRAM_TABLE):
+        raise SystemExit(f"copied {copied:,} of {rows:,} rows, or copied again")
+    return copy_s, again_s
 
 
 if __name__ == "__main__":
