@@ -21,14 +21,13 @@ from datetime import datetime
 from typing import Final
 
 from alerting._config import AlertingConfig, Rule, SloAlerts
-from alerting._instants import naive_utc
 from alerting._records import Observation
 from alerting._sql import sql
 from alerting._template import render_all
 from alerting.channels import fingerprint
 from alerting.probes import ServiceHealth
 from processor.store import EXPONENTIAL_HISTOGRAM_TABLE, HISTOGRAM_TABLE, Queryable
-from slo_engine import FilterTable, SloSet, SloStatus, status
+from slo_engine import FilterTable, SloSet, SloStatus, nanos, status
 
 # Histogram aggregations read as request counts; the others are quantiles.
 COUNTED: Final = frozenset({"count", "rate", "error_ratio"})
@@ -86,8 +85,8 @@ def _counted_rule(store: Queryable, rule: Rule, at: datetime) -> Observation:
             "table": table,
             "service": rule.service,
             "metric": rule.metric,
-            "window_start": naive_utc(at - rule.window),
-            "at": naive_utc(at),
+            "window_start": nanos(at - rule.window),
+            "at": nanos(at),
             **filters.parameters(),
         },
     )
@@ -107,8 +106,8 @@ def _points_rule(store: Queryable, rule: Rule, at: datetime) -> Observation:
         {
             "service": rule.service,
             "metric": rule.metric,
-            "window_start": naive_utc(at - rule.window),
-            "at": naive_utc(at),
+            "window_start": nanos(at - rule.window),
+            "at": nanos(at),
             **filters.parameters(),
         },
     )

@@ -1,9 +1,12 @@
-"""`sloscope store copy`: how fast an embedded store moves into a ClickHouse server.
+"""`sloscope store copy`: how fast an embedded store moves into a ClickHouse server, and
+into another embedded store.
 
 An embedded store of --days days of histogram rows (one row per series per minute,
 --services x --routes x 2 statuses series, within the raw retention) is copied into the
 ClickHouse stand-in (`tests/support/clickhouse_http.py`, a separate process), then
-copied again (every chunk found there already: the cost of resuming a finished copy).
+copied again (every chunk found there already: the cost of resuming a finished copy);
+then the same into a new embedded store, which a child process opens and writes
+(`processor/_copy_target.py`: each chunk sent to it over a pipe).
 The reference, measured in the same run, is reading the same rows out of the embedded
 store alone (the Native bytes a copy sends). The stand-in is slower than a server
 (Python's HTTP layer, each body written to a file), so the figure is a floor.
@@ -22,9 +25,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import print_table, save, versions
-from processor import CopyOptions, StoreOptions, copy_store, open_store
+from processor import CopyOptions, StoreOptions, copy_store, open_copy_target, open_store
 from processor._sql import statement
-from processor.store import HISTOGRAM_TABLE
+from processor.store import HISTOGRAM_TABLE, Store
 from tests.support.clickhouse import running_standin
 from tests.support.traffic import bulk_histogram_table, bulk_series
 
@@ -56,23 +59,20 @@ def main() -> None:
         )
         read_s = time.perf_counter() - started
         (work / "standin").mkdir()
+        options = CopyOptions(now=now)
         with running_standin(work / "standin") as clickhouse:
-            target = open_store(StoreOptions(dsn=clickhouse.dsn("copy"), retention_days=30))
-            options = CopyOptions(now=now)
-            started = time.perf_counter()
-            first = copy_store(source, target, options)
-            copy_s = time.perf_counter() - started
-            started = time.perf_counter()
-            again = copy_store(source, target, options)
-            again_s = time.perf_counter() - started
-            target.close()
+            copy_s, again_s = _copy_twice(
+                source, StoreOptions(dsn=clickhouse.dsn("copy"), retention_days=30), options, rows
+            )
+        embedded_s, embedded_again_s = _copy_twice(
+            source, StoreOptions(dsn=f"chdb://{work / 'target'}", retention_days=30), options, rows
+        )
         source.close()
-    copied = sum(outcome.copied for outcome in first if outcome.table == HISTOGRAM_TABLE)
-    if copied != rows or any(o.copied for o in again if o.table == HISTOGRAM_TABLE):
-        raise SystemExit(f"copied {copied:,} of {rows:,} rows, or copied again")
     table_rows = [
         ["copy into the stand-in (rows, rollups rebuilt)", rows / copy_s, copy_s],
         ["copy again (every chunk there already)", rows / again_s, again_s],
+        ["copy into an embedded store (a child writes it)", rows / embedded_s, embedded_s],
+        ["copy again into the embedded store", rows / embedded_again_s, embedded_again_s],
         ["reference: read the rows out of the embedded store", rows / read_s, read_s],
     ]
     print_table(
@@ -91,11 +91,35 @@ def main() -> None:
             "copy_seconds": round(copy_s, 3),
             "rerun_rows_per_second": round(rows / again_s),
             "rerun_seconds": round(again_s, 3),
+            "embedded_copy_rows_per_second": round(rows / embedded_s),
+            "embedded_copy_seconds": round(embedded_s, 3),
+            "embedded_rerun_rows_per_second": round(rows / embedded_again_s),
             "read_rows_per_second": round(rows / read_s),
             "versions": versions("chdb", "clickhouse-connect"),
         },
     )
     print(f"saved {path}")
+
+
+def _copy_twice(
+    source: Store, target_options: StoreOptions, options: CopyOptions, rows: int
+) -> tuple[float, float]:
+    """Seconds to copy ``source`` into a new target, then to run the copy again; checks
+    that the first copied every histogram row and the second none."""
+    target = open_copy_target(target_options)
+    try:
+        started = time.perf_counter()
+        first = copy_store(source, target, options)
+        copy_s = time.perf_counter() - started
+        started = time.perf_counter()
+        again = copy_store(source, target, options)
+        again_s = time.perf_counter() - started
+    finally:
+        target.close()
+    copied = sum(outcome.copied for outcome in first if outcome.table == HISTOGRAM_TABLE)
+    if copied != rows or any(o.copied for o in again if o.table == HISTOGRAM_TABLE):
+        raise SystemExit(f"copied {copied:,} of {rows:,} rows, or copied again")
+    return copy_s, again_s
 
 
 if __name__ == "__main__":

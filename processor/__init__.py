@@ -4,6 +4,7 @@ from processor._auth import bearer_matches
 from processor._batcher import BatchOptions
 from processor._connection import ServerOptions
 from processor._copy import CopyOptions, CopyProgress, TableCopy, TargetNotEmpty, copy_store
+from processor._copy_target import CopyTarget, open_copy_target
 from processor._migrations import DdlOptions, change_retention
 from processor._pipeline import Limits
 from processor._receiver import Receiver, ReceiverOptions, TlsFiles
@@ -30,6 +31,7 @@ __all__ = [
     "BatchOptions",
     "CopyOptions",
     "CopyProgress",
+    "CopyTarget",
     "DdlOptions",
     "Expiring",
     "InvalidDsn",
@@ -60,6 +62,7 @@ __all__ = [
     "change_retention",
     "copy_store",
     "expiring_rows",
+    "open_copy_target",
     "open_store",
     "parse_dsn",
     "retention_in_force",

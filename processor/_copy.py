@@ -1,4 +1,5 @@
-"""``sloscope store copy``: an embedded store into a ClickHouse server, resumable.
+"""``sloscope store copy``: an embedded store into a ClickHouse server or another
+embedded store (written by a child process: ``processor/_copy_target.py``), resumable.
 
 What is copied, so that the target reads as the source does and nothing counts twice:
 
@@ -38,9 +39,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from processor import _sql
+from processor._copy_target import CopyTarget
 from processor._retention import retention_in_force
 from processor.errors import InvalidInput
-from processor.store import METRIC_TABLES, SERIES_COUNTS_TABLE, SERIES_STATE_TABLE, Store
+from processor.store import (
+    METRIC_TABLES,
+    SERIES_COUNTS_TABLE,
+    SERIES_STATE_TABLE,
+    Queryable,
+    Store,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -145,13 +153,13 @@ def copy_ranges(source: Store, options: CopyOptions) -> list[Range]:
 
 def copy_store(
     source: Store,
-    target: Store,
+    target: CopyTarget,
     options: CopyOptions,
     progress: Callable[[CopyProgress], None] | None = None,
 ) -> list[TableCopy]:
-    """Copy ``source`` into ``target`` (opened with the source's retention); each
-    table's outcome. Raises ``TargetNotEmpty`` before writing a chunk the target holds
-    part of."""
+    """Copy ``source`` into ``target`` (``open_copy_target``, with the source's
+    retention); each table's outcome. Raises ``TargetNotEmpty`` before writing a chunk
+    the target holds part of."""
     planned = [
         (
             item,
@@ -186,7 +194,7 @@ def copy_store(
 
 def _copy_chunk(
     source: Store,
-    target: Store,
+    target: CopyTarget,
     chunk: Chunk,
     *,
     found: _Held,
@@ -251,7 +259,7 @@ def _insert_settings(token: str) -> dict[str, object]:
     }
 
 
-def _copy_state(source: Store, target: Store) -> TableCopy:
+def _copy_state(source: Store, target: CopyTarget) -> TableCopy:
     """The newest state row of every series; copied again on every run, which changes
     nothing: the target keeps one row per series and version."""
     (rows,) = source.query(
@@ -272,7 +280,7 @@ def _copy_state(source: Store, target: Store) -> TableCopy:
     return outcome
 
 
-def _copy_counts(source: Store, target: Store) -> TableCopy:
+def _copy_counts(source: Store, target: CopyTarget) -> TableCopy:
     """The series counts, once: a summing table would double what is inserted twice."""
     measure = (
         "SELECT count(), sum(AdmittedSeries + OverflowSeries) "
@@ -301,7 +309,7 @@ def _copy_counts(source: Store, target: Store) -> TableCopy:
     return outcome
 
 
-def _minutes(store: Store, item: Range) -> list[tuple[int, int, int]]:
+def _minutes(store: Queryable, item: Range) -> list[tuple[int, int, int]]:
     """Per minute of ``item``'s range: the minute, its rows, its measure."""
     name = "copy_rollup_minutes" if item.rollup else "copy_minutes"
     rows = store.query(

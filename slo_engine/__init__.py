@@ -26,6 +26,7 @@ from slo_engine._filters import FilterSpec, to_filter
 from slo_engine._loader import load, native_slo, parse_spec, read_sources
 from slo_engine._model import Budgeting, SliKind, Slo, SloSet
 from slo_engine._params import FilterTable
+from slo_engine._plan import nanos
 from slo_engine._series import MAX_POINTS, slo_series
 from slo_engine._series_model import SloSeries
 from slo_engine._services import RESOURCE_METRICS, service_series, services
@@ -94,6 +95,7 @@ __all__ = [
     "explain",
     "format_duration",
     "load",
+    "nanos",
     "native_slo",
     "parse_duration",
     "parse_spec",

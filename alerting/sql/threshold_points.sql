@@ -4,7 +4,10 @@
 -- Points are the rows of otel_metrics_gauge and otel_metrics_sum of `service` and
 -- `metric` whose series match the rule's filter (sloscope_filter_groups_v1, group 1, as
 -- the SLO engine's gauge SQL does), with a recorded value (Flags bit 0 clear), whose
--- instant is in (window_start, at]: every point up to the evaluation instant counts.
+-- exact time (TimeUnixNano) is in (window_start, at], both Unix nanoseconds: a point
+-- describes the time up to its last instant, so one ending exactly at `at` counts and one
+-- ending exactly at the window's start belongs to the window before
+-- (sloscope_point_in_v1, migration 0004, the rule of the SLO engine's raw SQL).
 -- A sum's value is its delta (the processor stores deltas), so `total` over a window is
 -- the counter's increase and `total / window` its rate.
 --
@@ -17,13 +20,13 @@ WITH points AS (
     SELECT Attributes, Value
     FROM {db:Identifier}.otel_metrics_gauge
     WHERE ServiceName = {service:String} AND MetricName = {metric:String}
-        AND TimeUnix > {window_start:DateTime64(9)} AND TimeUnix <= {at:DateTime64(9)}
+        AND sloscope_point_in_v1(TimeUnix, TimeUnixNano, {window_start:UInt64}, {at:UInt64})
         AND bitAnd(Flags, 1) = 0
     UNION ALL
     SELECT Attributes, Value
     FROM {db:Identifier}.otel_metrics_sum
     WHERE ServiceName = {service:String} AND MetricName = {metric:String}
-        AND TimeUnix > {window_start:DateTime64(9)} AND TimeUnix <= {at:DateTime64(9)}
+        AND sloscope_point_in_v1(TimeUnix, TimeUnixNano, {window_start:UInt64}, {at:UInt64})
         AND bitAnd(Flags, 1) = 0
 )
 SELECT

@@ -1,4 +1,5 @@
-"""``sloscope store copy --to DSN``: the embedded store into a ClickHouse server.
+"""``sloscope store copy --to DSN``: the embedded store into a ClickHouse server, or
+into another embedded store.
 
 Moving up from one machine (deploy/README.md): the target gets the schema (the
 migrations, as ``serve`` applies them) and the source's retention, then the rows
@@ -6,9 +7,9 @@ migrations, as ``serve`` applies them) and the source's retention, then the rows
 The source must be free: stop ``sloscope serve`` first. Progress goes to stderr when it
 is a terminal, never with ``--json``.
 
-Into an embedded store it cannot run: chDB opens one data directory per process, and
-this process has the source's. Copy into a server; a second embedded store can then be
-filled from that server, or the data directory itself copied while nothing runs.
+chDB opens one data directory per process, and this one holds the source's: an embedded
+target is opened and written by a child process (``processor/_copy_target.py``), ended
+on every path when the copy is.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from processor import (
     Retention,
     StoreOptions,
     copy_store,
+    open_copy_target,
     open_store,
     parse_dsn,
     retention_in_force,
@@ -66,8 +68,8 @@ def copy_command(
         str,
         typer.Option(
             "--to",
-            help="The server to copy into: http(s)://user@host:port/db "
-            "(password from the DSN or SLOSCOPE_STORE__PASSWORD).",
+            help="The store to copy into: a server, http(s)://user@host:port/db (password "
+            "from the DSN or SLOSCOPE_STORE__PASSWORD), or an embedded one, chdb:///path.",
         ),
     ],
     since: Annotated[
@@ -83,19 +85,17 @@ def copy_command(
     dsn: DsnOption = None,
 ) -> None:
     """Copy the embedded store (tables, rollups, series state, retention) into a
-    ClickHouse server. Run again after an interruption: it goes on where it stopped."""
+    ClickHouse server or another embedded store. Run again after an interruption: it
+    goes on where it stopped."""
     with user_errors(ctx):
         settings = load_settings(ctx, {"store": {"data_dir": data_dir, "dsn": dsn}})
         source_options = settings.store.options()
-        if not parse_dsn(source_options.dsn, source_options.database).embedded:
+        source_location = parse_dsn(source_options.dsn, source_options.database)
+        if not source_location.embedded:
             raise UsageError("store copy copies an embedded store (--data-dir or chdb://)")
         target_location = parse_dsn(to, source_options.database, source_options.server)
-        if target_location.embedded:
-            raise UsageError(
-                "store copy cannot copy into an embedded store: chDB opens one data directory "
-                "per process, and this one has the source's. Copy into a ClickHouse server "
-                "(--to http(s)://...), or copy the data directory itself while nothing runs"
-            )
+        if target_location.embedded and target_location.data_dir == source_location.data_dir:
+            raise UsageError(f"--to is the source's data directory: {source_location.data_dir}")
         running = find_running_server(settings.store)
         if running is not None:
             raise UsageError(f"sloscope serve (pid {running.pid}) holds the store: stop it first")
@@ -103,7 +103,7 @@ def copy_command(
         source = open_store(source_options, migrate=False)
         try:
             retention = retention_in_force(source)
-            target = open_store(_target_options(source_options, to, retention))
+            target = open_copy_target(_target_options(source_options, to, retention))
             try:
                 outcomes = copy_store(
                     source,
