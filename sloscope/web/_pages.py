@@ -72,6 +72,11 @@ async def service(request: Request, name: Name) -> HTMLResponse:
     return render(request, "service.html", page="service", title=name, name=name)
 
 
+@router.get("/alerts", response_class=HTMLResponse)
+async def alerts(request: Request) -> HTMLResponse:
+    return render(request, "alerts.html", page="alerts", title="Alerts")
+
+
 @router.get("/sla", response_class=HTMLResponse)
 async def sla(request: Request) -> HTMLResponse:
     return render(request, "sla.html", page="sla", title="SLA report")
