@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from playwright.sync_api import Browser, Dialog, Page
+from playwright.sync_api import Browser, Page
 
 from alerting import AlertEngine, load_alerting
 from alerting._records import AlertRecord
@@ -21,7 +21,7 @@ from processor.store import Store
 from slo_engine import load
 from tests.alerting.test_evaluate import FILES, T0, _traffic
 from tests.support.api import serving_api
-from tests.support.browser import LAPTOP, PHONE, chromium, screenshot, wait_drawn
+from tests.support.browser import PHONE, screenshot, wait_drawn
 from tests.support.traffic import (
     GaugePoint,
     histogram_point,
@@ -56,12 +56,6 @@ class Served:
         return found[0]
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as found:
-        yield found
-
-
 @pytest.fixture
 def served(store: Store, tmp_path: Path) -> Iterator[Served]:
     """At T0 + 1 min, 10% of checkout's and the hostile service's requests fail and
@@ -92,25 +86,6 @@ def served(store: Store, tmp_path: Path) -> Iterator[Served]:
     (slos_dir / "checkout.yaml").write_text(SOURCES["slos/checkout.yaml"])
     with serving_api(store, slos_dir=slos_dir, alerts=engine) as url:
         yield Served(url, engine)
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=LAPTOP)
-    opened = context.new_page()
-    dialogs: list[str] = []
-    errors: list[str] = []
-
-    def on_dialog(dialog: Dialog) -> None:
-        dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    opened.on("dialog", on_dialog)
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    yield opened
-    context.close()
-    assert dialogs == [], "a name from the data ran as a script"
-    assert errors == []
 
 
 def _cards(page: Page, section: str) -> dict[str, str]:

@@ -14,19 +14,13 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Dialog, FloatRect, Page
+from playwright.sync_api import Browser, FloatRect, Page
 
 from processor.store import Store
 from sloscope.config import ApiSettings
 from tests.support.api import serving_api
-from tests.support.browser import LAPTOP, PHONE, chromium, screenshot, wait_drawn
-from tests.support.traffic import (
-    GaugePoint,
-    histogram_point,
-    insert_gauges,
-    insert_histograms,
-    request_attributes,
-)
+from tests.support.browser import PHONE, screenshot, wait_drawn
+from tests.support.traffic import GaugePoint, dashboard_traffic, insert_gauges, insert_histograms
 
 HOSTILE = "<script>alert(1)</script>"
 HOSTILE_FILE = f"""\
@@ -80,51 +74,19 @@ def served(module_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Ite
     minute, /b two 200s every other minute; the hostile service one 200 a minute; web's
     process CPU at 0.25 and its host memory used at 0.5."""
     now = datetime.now(UTC).replace(second=0, microsecond=0)
-    points, gauges = [], []
+    insert_histograms(module_store, dashboard_traffic(now, HOSTILE))
+    gauges = []
     for minute in range(1, 181):
         time = now - timedelta(minutes=minute)
-        points.append(histogram_point("web", request_attributes("/a", "GET", 200), time, [0.1]))
-        points.append(histogram_point("web", request_attributes("/a", "GET", 500), time, [0.4]))
-        if minute % 2 == 0:
-            points.append(
-                histogram_point("web", request_attributes("/b", "GET", 200), time, [0.1, 0.2])
-            )
-        points.append(histogram_point(HOSTILE, request_attributes("/x", "GET", 200), time, [0.1]))
         gauges.append(GaugePoint("web", "process.cpu.utilization", {}, time, 0.25))
         memory = {"system.memory.state": "used"}
         gauges.append(GaugePoint("web", "system.memory.utilization", memory, time, 0.5))
-    insert_histograms(module_store, points)
     insert_gauges(module_store, gauges)
     folder = tmp_path_factory.mktemp("slos")
     (folder / "dashboards.yaml").write_text(HOSTILE_FILE)
     at = (now + timedelta(seconds=30)).isoformat().replace("+00:00", "Z")
     with serving_api(module_store, ApiSettings(), slos_dir=folder) as url:
         yield Served(url, at)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as found:
-        yield found
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=LAPTOP)
-    opened = context.new_page()
-    dialogs: list[str] = []
-    errors: list[str] = []
-
-    def on_dialog(dialog: Dialog) -> None:
-        dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    opened.on("dialog", on_dialog)
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    yield opened
-    context.close()
-    assert dialogs == [], "a name from the data ran as a script"
-    assert errors == []
 
 
 def _widget(page: Page, widget_id: str) -> dict[str, str]:

@@ -14,18 +14,6 @@ const ACTIVE_LIMIT = 1000; // the newest first
 const HISTORY_LIMIT = 200;
 const NOTE_KINDS = ["note", "action", "resolution"];
 
-function facts(pairs) {
-  const list = document.createElement("dl");
-  for (const [label, value] of pairs) {
-    const dt = document.createElement("dt");
-    dt.textContent = label;
-    const dd = document.createElement("dd");
-    dd.textContent = value;
-    list.append(dt, dd);
-  }
-  return list;
-}
-
 function button(text, action) {
   const element = document.createElement("button");
   element.type = "button";
@@ -122,11 +110,11 @@ const alertsPage = {
     if (alert.state === "resolved") changes.push(["Resolved", alert.resolved_by + ", " + utcTime(alert.ends_at)]);
     if (alert.escalation_level > 0) changes.push(["Escalation level", String(alert.escalation_level)]);
     if (alert.channels.length) changes.push(["Channels", alert.channels.join(", ")]);
-    const list = facts(changes);
+    const list = factList(changes);
     list.classList.add("changes");
     card.appendChild(list);
     if (Object.keys(alert.annotations).length) {
-      const annotations = facts(Object.entries(alert.annotations));
+      const annotations = factList(Object.entries(alert.annotations));
       annotations.classList.add("annotations");
       card.appendChild(annotations);
     }

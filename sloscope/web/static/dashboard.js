@@ -125,6 +125,19 @@ function statusBadge(status) {
   return span;
 }
 
+// A <dl> of [label, text] pairs.
+function factList(pairs) {
+  const list = document.createElement("dl");
+  for (const [label, value] of pairs) {
+    const dt = document.createElement("dt");
+    dt.textContent = label;
+    const dd = document.createElement("dd");
+    dd.textContent = value;
+    list.append(dt, dd);
+  }
+  return list;
+}
+
 function stateBadge(state) {
   const span = document.createElement("span");
   span.className = "status state-" + (ALERT_STATES.has(state) ? state : "unknown");
@@ -293,15 +306,7 @@ const slo = {
             .join(", ") || "none",
         ],
       ];
-      const list = document.createElement("dl");
-      for (const [label, value] of facts) {
-        const dt = document.createElement("dt");
-        dt.textContent = label;
-        const dd = document.createElement("dd");
-        dd.textContent = value;
-        list.append(dt, dd);
-      }
-      card.appendChild(list);
+      card.appendChild(factList(facts));
       cards.appendChild(card);
     }
     await this.raised(name);
