@@ -14,14 +14,16 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import Browser, Page
+from pydantic import SecretStr
 
 from alerting import AlertEngine, load_alerting
 from alerting._records import AlertRecord
 from processor.store import Store
 from slo_engine import load
+from sloscope.config import ApiSettings
 from tests.alerting.test_evaluate import FILES, T0, _traffic
 from tests.support.api import serving_api
-from tests.support.browser import PHONE, screenshot, wait_drawn
+from tests.support.browser import PHONE, screenshot, wait_drawn, watched_page
 from tests.support.traffic import (
     GaugePoint,
     histogram_point,
@@ -43,12 +45,14 @@ HOSTILE_RULE = f"""\
 SOURCES = {"slos/checkout.yaml": FILES["slos/checkout.yaml"].replace("  slo_alerts:", HOSTILE_RULE)}
 ACTIVE = ("pending", "firing", "acknowledged")
 ARTIFACTS = "alerts"
+TOKEN = "a-token-of-16-characters-at-least"
 
 
 @dataclass(frozen=True)
 class Served:
     url: str
     engine: AlertEngine
+    store: Store
 
     def alert(self, name: str) -> AlertRecord:
         """The newest alert called ``name``, as the store has it now."""
@@ -85,7 +89,7 @@ def served(store: Store, tmp_path: Path) -> Iterator[Served]:
     slos_dir.mkdir()
     (slos_dir / "checkout.yaml").write_text(SOURCES["slos/checkout.yaml"])
     with serving_api(store, slos_dir=slos_dir, alerts=engine) as url:
-        yield Served(url, engine)
+        yield Served(url, engine, store)
 
 
 def _cards(page: Page, section: str) -> dict[str, str]:
@@ -208,6 +212,49 @@ def test_a_change_without_a_name_is_refused_on_the_page(page: Page, served: Serv
     after = served.engine.state.alert(burn.id)
     assert after is not None
     assert after.state == "firing"
+
+
+def test_a_refused_change_shows_the_apis_message_and_a_refresh_keeps_typed_text(
+    page: Page, served: Served
+) -> None:
+    burn = served.alert("slo-burn-rate-1h-5m")
+    page.goto(served.url + "/alerts")
+    wait_drawn(page)
+    served.engine.acknowledge(burn.id, "bob")  # from elsewhere, after the page was drawn
+    page.fill("#by", "alice")
+    form = page.locator(f'form.act[data-id="{burn.id}"]')
+    form.locator("input[name=text]").fill("me too")
+    form.locator("button[data-action=ack]").click()
+    page.locator("#error").wait_for(state="visible")
+    assert "acknowledged by bob" in (page.locator("#error").text_content() or "")
+    after = served.engine.state.alert(burn.id)
+    assert after is not None
+    assert after.acknowledged_by == "bob"
+    page.evaluate("reload()")  # what the auto-refresh runs
+    wait_drawn(page, 2)
+    assert _cards(page, "active")[burn.id] == "acknowledged"
+    assert form.locator("input[name=text]").input_value() == "me too"
+    assert page.locator("#error").is_hidden()
+
+
+def test_with_a_token_the_page_writes_with_it(browser: Browser, served: Served) -> None:
+    settings = ApiSettings(token=SecretStr(TOKEN))
+    burn = served.alert("slo-burn-rate-1h-5m")
+    with (
+        serving_api(served.store, settings, alerts=served.engine) as url,
+        watched_page(browser) as page,
+    ):
+        page.goto(url + "/alerts")
+        page.locator("#token-form").wait_for(state="visible")
+        page.fill("#token", TOKEN)
+        page.click("#token-form button")
+        wait_drawn(page)
+        page.fill("#by", "carol")
+        page.locator(f'form.act[data-id="{burn.id}"] button[data-action=resolve]').click()
+        wait_drawn(page, 2)
+        resolved = served.engine.state.alert(burn.id)
+        assert resolved is not None
+        assert (resolved.state, resolved.resolved_by) == ("resolved", "carol")
 
 
 def test_filters_change_what_is_shown_and_the_url(page: Page, served: Served) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -49,6 +50,25 @@ dashboards:
           WHERE ServiceName = {{service:String}}
             AND TimeUnixNano > {{start_ns:UInt64}} AND TimeUnixNano <= {{end_ns:UInt64}}
           GROUP BY service
+      - id: broken
+        type: chart
+        title: A chart without a time column
+        x: 0
+        y: 3
+        w: 6
+        h: 3
+        sql: SELECT 1 AS one
+  - name: refused
+    title: Refused
+    widgets:
+      - id: tables
+        type: table
+        title: Tables
+        x: 0
+        y: 0
+        w: 12
+        h: 3
+        sql: SELECT name FROM system.tables
 """
 ARTIFACTS = "dashboards"
 
@@ -57,6 +77,7 @@ ARTIFACTS = "dashboards"
 class Served:
     url: str
     at: str  # the instant every view here ends at: 30 s past the last minute of traffic
+    slos_dir: Path
 
     def widget(self, widget_id: str, **query: str) -> Any:
         """The widget API's answer for the ``otel`` dashboard, at ``at``."""
@@ -86,7 +107,7 @@ def served(module_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Ite
     (folder / "dashboards.yaml").write_text(HOSTILE_FILE)
     at = (now + timedelta(seconds=30)).isoformat().replace("+00:00", "Z")
     with serving_api(module_store, ApiSettings(), slos_dir=folder) as url:
-        yield Served(url, at)
+        yield Served(url, at, folder)
 
 
 def _widget(page: Page, widget_id: str) -> dict[str, str]:
@@ -129,7 +150,8 @@ def test_the_list_shows_every_dashboard(page: Page, served: Served) -> None:
     names = page.eval_on_selector_all(
         "#dashboards tbody tr", "rows => rows.map(r => r.dataset.name)"
     )
-    assert names == ["hostile", "otel", "sloscope"]  # the SLO directory's, then the shipped
+    # the SLO directory's, then the shipped ones
+    assert names == ["hostile", "refused", "otel", "sloscope"]
     page.get_by_role("link", name="HTTP service").click()
     wait_drawn(page)
     assert urlparse(page.url).path == "/dashboards/otel"
@@ -216,12 +238,34 @@ def test_names_from_a_dashboard_file_stay_text(page: Page, served: Served) -> No
     assert page.locator("#d-description").text_content() == "<img src=x onerror=alert(2)>"
     assert page.locator("label", has_text=HOSTILE).count() == 1
     assert page.locator("#v-service").input_value() == HOSTILE
-    assert page.locator(".widget figcaption").text_content() == HOSTILE
+    assert page.locator(".widget figcaption").first.text_content() == HOSTILE
     assert _table(page, "services") == [[HOSTILE, "179"]]  # 3 h before `at`
     assert page.locator("#refresh").input_value() == "15"
     assert page.locator("img").count() == 0
     assert page.locator("script").count() == 3  # uPlot, dashboard.js, dashboards.js
     screenshot(page, ARTIFACTS, "hostile")
+
+
+def test_a_failing_widget_shows_why_and_the_others_draw(page: Page, served: Served) -> None:
+    page.goto(served.url + f"/dashboards/hostile?at={served.at}")
+    wait_drawn(page)
+    assert _widget(page, "broken") == {"error": "1"}
+    assert page.locator("#w-broken").text_content() == (
+        "widget broken: a chart needs a time column and a series"
+    )
+    assert _table(page, "services") == [["web", str(_requests(179) - 179)]]
+    assert page.locator("#error").is_hidden()
+
+
+def test_a_dashboard_the_query_policy_refuses_shows_the_issue(page: Page, served: Served) -> None:
+    page.goto(served.url + "/dashboards/refused")
+    page.locator("#error").wait_for(state="visible")
+    message = page.locator("#error").text_content() or ""
+    where = served.slos_dir / "dashboards.yaml"
+    assert message.startswith(
+        f"{where}:44:9: dashboards[1].widgets[0].sql: refused: the table system.tables"
+    )
+    assert page.locator(".widget").count() == 0
 
 
 def test_the_dashboard_fits_a_phone(browser: Browser, served: Served) -> None:

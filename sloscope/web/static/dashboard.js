@@ -64,7 +64,11 @@ async function api(path, query, body) {
   const response = await fetch(url, init);
   if (response.status === 401) throw new Unauthorized("the API wants its token");
   const data = await response.json().catch(() => ({ error: response.statusText }));
-  if (!response.ok) throw new ApiError(data.error || response.statusText, response.status);
+  if (!response.ok) {
+    // A file with errors (422) lists every issue; the error names the first.
+    const issues = data.issues && data.issues.length > 1 ? data.issues.join("; ") : null;
+    throw new ApiError(issues || data.error || response.statusText, response.status);
+  }
   return data;
 }
 
