@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, quote, urlparse
 
 import httpx
 import pytest
@@ -244,6 +244,15 @@ def test_names_from_a_dashboard_file_stay_text(page: Page, served: Served) -> No
     assert page.locator("img").count() == 0
     assert page.locator("script").count() == 3  # uPlot, dashboard.js, dashboards.js
     screenshot(page, ARTIFACTS, "hostile")
+
+
+def test_an_unknown_dashboard_named_like_html_is_text(page: Page, served: Served) -> None:
+    name = "<img src=x onerror=alert(3)>"
+    page.goto(served.url + "/dashboards/" + quote(name))
+    page.locator("#error").wait_for(state="visible")
+    assert page.locator("#d-title").text_content() == name
+    assert page.locator("#error").text_content() == f"no dashboard {name!r}"
+    assert page.locator("img").count() == 0
 
 
 def test_a_failing_widget_shows_why_and_the_others_draw(page: Page, served: Served) -> None:
