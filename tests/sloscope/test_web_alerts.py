@@ -283,8 +283,12 @@ def test_filters_change_what_is_shown_and_the_url(page: Page, served: Served) ->
 
 
 def test_the_slo_page_lists_the_alerts_its_slo_raised(page: Page, served: Served) -> None:
-    page.goto(served.url + "/slos/checkout-availability")
+    page.goto(served.url + "/alerts")
     wait_drawn(page)
+    burn = served.alert("slo-burn-rate-1h-5m")
+    page.locator(f'article[data-id="{burn.id}"] p.links a').click()  # the alert's SLO
+    wait_drawn(page)
+    assert urlparse(page.url).path == "/slos/checkout-availability"
     raised = [
         a for a in served.engine.state.alerts() if a.labels.get("slo") == "checkout-availability"
     ]

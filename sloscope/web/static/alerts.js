@@ -99,6 +99,12 @@ const alertsPage = {
       labels.appendChild(item);
     }
     card.appendChild(labels);
+    if (alert.labels.slo) {
+      const to = document.createElement("p");
+      to.className = "links";
+      to.append("SLO ", link("/slos/" + encodeURIComponent(alert.labels.slo), alert.labels.slo));
+      card.appendChild(to);
+    }
     const changes = [
       ["Value / threshold", figure(alert.value) + " / " + figure(alert.threshold)],
       ["Started", utcTime(alert.starts_at)],
