@@ -299,7 +299,26 @@ def test_the_slo_page_lists_the_alerts_its_slo_raised(page: Page, served: Served
     screenshot(page, ARTIFACTS, "slo-alerts")
 
 
-def test_without_alerting_the_slo_page_says_so(page: Page, store: Store, tmp_path: Path) -> None:
+def test_the_overview_shows_the_alerts_waiting(page: Page, served: Served) -> None:
+    page.goto(served.url + "/")
+    wait_drawn(page)
+    waiting = served.engine.state.alerts(("pending", "firing"))
+    shown = page.eval_on_selector_all("#waiting li", "items => items.map(i => i.dataset.id)")
+    assert shown == [a.id for a in waiting]
+    assert len(shown) == 6
+    page.select_option("#f-service", "checkout")
+    wait_drawn(page, 2)
+    checkout = [a.id for a in waiting if a.labels["service"] == "checkout"]
+    assert page.eval_on_selector_all("#waiting li", "items => items.map(i => i.dataset.id)") == (
+        checkout
+    )
+    assert page.locator("#n-waiting").text_content() == "(5)"
+    screenshot(page, ARTIFACTS, "overview-waiting")
+
+
+def test_without_alerting_the_pages_say_so_or_hide_the_alerts(
+    page: Page, store: Store, tmp_path: Path
+) -> None:
     (tmp_path / "checkout.yaml").write_text(FILES["slos/checkout.yaml"])
     with serving_api(store, slos_dir=tmp_path) as url:
         page.goto(url + "/slos/checkout-availability")
@@ -307,6 +326,9 @@ def test_without_alerting_the_slo_page_says_so(page: Page, store: Store, tmp_pat
         assert page.locator("#raised-none").text_content() == (
             "Alerting is not running in this server."
         )
+        page.goto(url + "/")
+        wait_drawn(page)
+        assert page.locator("#waiting-section").is_hidden()
 
 
 def test_the_alerts_page_fits_a_phone(browser: Browser, served: Served) -> None:

@@ -217,6 +217,7 @@ window.addEventListener("resize", () => {
 // rollups serve), the service page a day.
 const DEFAULT_RANGE = { slo: "7d", service: "1d" };
 const RAISED_LIMIT = 1000;
+const WAITING_LIMIT = 100;
 
 function chosenRange() {
   const fallback = DEFAULT_RANGE[body.dataset.page] || "1d";
@@ -236,18 +237,52 @@ function bindRange(reload) {
   });
 }
 
+// The alerts waiting for someone (pending or firing, the newest WAITING_LIMIT), or null
+// when this server runs no alerting.
+async function waitingAlerts() {
+  try {
+    return (await api("/api/alerts", { state: ["pending", "firing"], limit: WAITING_LIMIT })).alerts;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return null;
+    throw error;
+  }
+}
+
 const overview = {
   data: null,
+  waiting: null,
   sparklines: [],
   async load() {
-    this.data = await api("/api/slos");
+    [this.data, this.waiting] = await Promise.all([api("/api/slos"), waitingAlerts()]);
     this.draw();
+  },
+  drawWaiting(chosen) {
+    $("waiting-section").hidden = this.waiting === null;
+    if (this.waiting === null) return;
+    const shown = this.waiting.filter((alert) => !chosen || alert.labels.service === chosen);
+    const list = $("waiting");
+    list.textContent = "";
+    for (const alert of shown) {
+      const item = document.createElement("li");
+      item.dataset.id = alert.id;
+      const query = new URLSearchParams({ service: alert.labels.service || "" });
+      item.append(
+        stateBadge(alert.state),
+        " ",
+        link("/alerts?" + query.toString(), alert.labels.alertname || alert.id),
+        " " + [alert.labels.slo, alert.labels.service, alert.labels.severity].filter((v) => v).join(" · "),
+      );
+      list.appendChild(item);
+    }
+    $("n-waiting").textContent = "(" + shown.length + ")";
+    $("none-waiting").hidden = shown.length > 0;
   },
   draw() {
     const select = $("f-service");
     const services = [...new Set(this.data.slos.map((s) => s.service))].sort();
     const chosen = params.get("service") || "";
     fillSelect(select, services, chosen, "every service");
+    this.drawWaiting(chosen);
     const rows = this.data.slos.filter((s) => !chosen || s.service === chosen);
     for (const chart of this.sparklines) chart.destroy();
     this.sparklines = [];
