@@ -188,7 +188,8 @@ def _print_header(
     out.write(
         f"sloscope demo: running {until}; data in {options.settings.store.data_dir}\n"
         f"  dashboard  {address.api_url}/\n"
-        f"  dashboards {address.api_url}/api/dashboards (as JSON; otel shows the demo's traffic)\n"
+        f"  dashboards {address.api_url}/dashboards/otel (the demo's traffic)\n"
+        f"  alerts     {address.api_url}/alerts\n"
         f"  metrics    {address.api_url}/metrics\n"
         f"  OTLP       {address.otlp_endpoint}   demo service {service_url} (pid {child_pid})\n"
         f"  incident   at +{options.incident_at_s:g} s: server errors for {length}, "

@@ -72,6 +72,21 @@ async def service(request: Request, name: Name) -> HTMLResponse:
     return render(request, "service.html", page="service", title=name, name=name)
 
 
+@router.get("/alerts", response_class=HTMLResponse)
+async def alerts(request: Request) -> HTMLResponse:
+    return render(request, "alerts.html", page="alerts", title="Alerts")
+
+
+@router.get("/dashboards", response_class=HTMLResponse)
+async def dashboard_list(request: Request) -> HTMLResponse:
+    return render(request, "dashboards.html", page="dashboards", title="Dashboards")
+
+
+@router.get("/dashboards/{name}", response_class=HTMLResponse)
+async def dashboard(request: Request, name: Name) -> HTMLResponse:
+    return render(request, "dashboard.html", page="dashboard", title=name, name=name)
+
+
 @router.get("/sla", response_class=HTMLResponse)
 async def sla(request: Request) -> HTMLResponse:
     return render(request, "sla.html", page="sla", title="SLA report")

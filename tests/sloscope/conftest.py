@@ -1,5 +1,7 @@
 """A migrated database shared by a test module, with a little traffic in it: the API's
-hostile-client tests send many requests to one server instead of starting one each."""
+hostile-client tests send many requests to one server instead of starting one each.
+Headless Chromium for the dashboard's tests: one browser per module, a watched page per
+test (tests/support/browser.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Page
 
 from processor.store import Store, StoreOptions, open_store
+from tests.support.browser import chromium, watched_page
 from tests.support.traffic import histogram_point, insert_histograms, request_attributes
 
 TRAFFIC_END = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -41,3 +45,15 @@ def module_store(data_dir: Path) -> Iterator[Store]:
     finally:
         opened.command("DROP DATABASE IF EXISTS {db:Identifier}")
         opened.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as found:
+        yield found
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    with watched_page(browser) as opened:
+        yield opened

@@ -11,21 +11,15 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from playwright.sync_api import Browser, Dialog, Page
+from playwright.sync_api import Page
 from pydantic import SecretStr
 
 from processor.store import Store
 from slo_engine import load, sla_report, status
 from sloscope.config import ApiSettings
 from tests.support.api import serving_api
-from tests.support.browser import LAPTOP, PHONE, chromium, screenshot, wait_drawn
-from tests.support.traffic import (
-    GaugePoint,
-    histogram_point,
-    insert_gauges,
-    insert_histograms,
-    request_attributes,
-)
+from tests.support.browser import LAPTOP, PHONE, screenshot, wait_drawn
+from tests.support.traffic import GaugePoint, dashboard_traffic, insert_gauges, insert_histograms
 
 HOSTILE = "<script>alert(1)</script>"
 SLOS = f"""\
@@ -59,18 +53,11 @@ def now() -> datetime:
 def slos_dir(module_store: Store, now: datetime, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Three hours up to now: web /a one fast 200 and one slow 500 a minute, /b two fast
     200s every other minute; the hostile service one 200 a minute; web's host CPU."""
-    points, gauges = [], []
-    for minute in range(1, 181):
-        time = now - timedelta(minutes=minute)
-        points.append(histogram_point("web", request_attributes("/a", "GET", 200), time, [0.1]))
-        points.append(histogram_point("web", request_attributes("/a", "GET", 500), time, [0.4]))
-        if minute % 2 == 0:
-            points.append(
-                histogram_point("web", request_attributes("/b", "GET", 200), time, [0.1, 0.2])
-            )
-        points.append(histogram_point(HOSTILE, request_attributes("/x", "GET", 200), time, [0.1]))
-        gauges.append(GaugePoint("web", "system.cpu.utilization", {}, time, 0.5))
-    insert_histograms(module_store, points)
+    insert_histograms(module_store, dashboard_traffic(now, HOSTILE))
+    gauges = [
+        GaugePoint("web", "system.cpu.utilization", {}, now - timedelta(minutes=minute), 0.5)
+        for minute in range(1, 181)
+    ]
     insert_gauges(module_store, gauges)
     folder = tmp_path_factory.mktemp("slos")
     (folder / "slos.yaml").write_text(SLOS)
@@ -81,31 +68,6 @@ def slos_dir(module_store: Store, now: datetime, tmp_path_factory: pytest.TempPa
 def url(module_store: Store, slos_dir: Path) -> Iterator[str]:
     with serving_api(module_store, ApiSettings(), slos_dir=slos_dir) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as found:
-        yield found
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=LAPTOP)
-    opened = context.new_page()
-    dialogs: list[str] = []
-    errors: list[str] = []
-
-    def on_dialog(dialog: Dialog) -> None:
-        dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    opened.on("dialog", on_dialog)
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    yield opened
-    context.close()
-    assert dialogs == [], "a name from the data ran as a script"
-    assert errors == []
 
 
 def _rows(page: Page) -> list[list[str]]:

@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page, ViewportSize, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -27,6 +27,29 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+@contextlib.contextmanager
+def watched_page(browser: Browser, viewport: ViewportSize = LAPTOP) -> Iterator[Page]:
+    """A page in a fresh context that fails the test, once it is closed, if a dialog
+    opened (a name from the data ran as a script) or a script raised."""
+    context = browser.new_context(viewport=viewport)
+    opened = context.new_page()
+    dialogs: list[str] = []
+    errors: list[str] = []
+
+    def on_dialog(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    opened.on("dialog", on_dialog)
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        yield opened
+    finally:
+        context.close()
+    assert dialogs == [], "a name from the data ran as a script"
+    assert errors == []
 
 
 def wait_drawn(page: Page, renders: int = 1) -> None:

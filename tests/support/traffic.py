@@ -153,6 +153,25 @@ def insert_histograms(store: Store, points: Sequence[HistogramPoint]) -> None:
         store.insert_arrow(HISTOGRAM_TABLE, histogram_table(points))
 
 
+def dashboard_traffic(
+    now: datetime, other_service: str, minutes: int = 180
+) -> list[HistogramPoint]:
+    """The dashboard tests' traffic, one point per series a minute for ``minutes`` minutes
+    up to the minute before ``now``: web /a one 200 at 0.1 s and one 500 at 0.4 s,
+    /b two 200s (0.1 s, 0.2 s) every other minute, ``other_service`` /x one 200 at 0.1 s."""
+    points = []
+    for minute in range(1, minutes + 1):
+        time = now - timedelta(minutes=minute)
+        points.append(histogram_point("web", request_attributes("/a", "GET", 200), time, [0.1]))
+        points.append(histogram_point("web", request_attributes("/a", "GET", 500), time, [0.4]))
+        if minute % 2 == 0:
+            points.append(
+                histogram_point("web", request_attributes("/b", "GET", 200), time, [0.1, 0.2])
+            )
+        points.append(histogram_point(other_service, request_attributes("/x"), time, [0.1]))
+    return points
+
+
 @dataclass(frozen=True, slots=True)
 class ExponentialPoint:
     service: str

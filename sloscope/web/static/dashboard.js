@@ -12,6 +12,8 @@
 const TOKEN_KEY = "sloscope.token";
 const COLORS = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777"];
 const STATUSES = new Set(["ok", "warning", "breached", "no_data"]);
+const ACTIVE_STATES = ["pending", "firing", "acknowledged"];
+const ALERT_STATES = new Set([...ACTIVE_STATES, "resolved"]);
 const RANGES = { "1h": 3600, "6h": 21600, "1d": 86400, "7d": 604800, "30d": 2592000 };
 const body = document.body;
 const params = new URLSearchParams(location.search);
@@ -21,6 +23,14 @@ let timer = null;
 window.sloscopeCharts = charts;
 
 class Unauthorized extends Error {}
+
+// An answer other than 2xx: the API's message, and the HTTP status to tell 404 apart.
+class ApiError extends Error {
+  constructor(message, status) {
+    super(message);
+    this.status = status;
+  }
+}
 
 function $(id) {
   return document.getElementById(id);
@@ -33,18 +43,32 @@ function setParam(key, value, fallback) {
   history.replaceState(null, "", location.pathname + (query ? "?" + query : ""));
 }
 
-async function api(path, query) {
+// A GET of the API with ``query`` (an array value repeats its key), or with ``body`` a
+// POST of it as JSON (the only writes are the alert routes: docs/security.md).
+async function api(path, query, body) {
   const url = new URL(path, location.origin);
   for (const [key, value] of Object.entries(query || {})) {
-    if (value !== undefined && value !== null && value !== "") url.searchParams.set(key, value);
+    for (const one of Array.isArray(value) ? value : [value]) {
+      if (one !== undefined && one !== null && one !== "") url.searchParams.append(key, one);
+    }
   }
   const headers = { Accept: "application/json" };
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (token) headers.Authorization = "Bearer " + token;
-  const response = await fetch(url, { headers, cache: "no-store" });
+  const init = { headers, cache: "no-store" };
+  if (body !== undefined) {
+    init.method = "POST";
+    headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(url, init);
   if (response.status === 401) throw new Unauthorized("the API wants its token");
   const data = await response.json().catch(() => ({ error: response.statusText }));
-  if (!response.ok) throw new Error(data.error || response.statusText);
+  if (!response.ok) {
+    // A file with errors (422) lists every issue; the error names the first.
+    const issues = data.issues && data.issues.length > 1 ? data.issues.join("; ") : null;
+    throw new ApiError(issues || data.error || response.statusText, response.status);
+  }
   return data;
 }
 
@@ -73,6 +97,16 @@ function duration(seconds) {
   return sign + parts.join(" ");
 }
 
+// An instant as the API gives it, shown in UTC to the second: the same on every screen.
+function utcTime(iso) {
+  return iso ? new Date(iso).toISOString().slice(0, 19).replace("T", " ") + " UTC" : "–";
+}
+
+// A measured value or threshold: four significant digits, no trailing zeros.
+function figure(value) {
+  return value === null || value === undefined ? "–" : String(Number(value.toPrecision(4)));
+}
+
 function cell(row, text, className) {
   const td = document.createElement("td");
   td.textContent = text;
@@ -92,6 +126,26 @@ function statusBadge(status) {
   const span = document.createElement("span");
   span.className = "status status-" + (STATUSES.has(status) ? status : "unknown");
   span.textContent = status.replace("_", " ");
+  return span;
+}
+
+// A <dl> of [label, text] pairs.
+function factList(pairs) {
+  const list = document.createElement("dl");
+  for (const [label, value] of pairs) {
+    const dt = document.createElement("dt");
+    dt.textContent = label;
+    const dd = document.createElement("dd");
+    dd.textContent = value;
+    list.append(dt, dd);
+  }
+  return list;
+}
+
+function stateBadge(state) {
+  const span = document.createElement("span");
+  span.className = "status state-" + (ALERT_STATES.has(state) ? state : "unknown");
+  span.textContent = state;
   return span;
 }
 
@@ -162,6 +216,8 @@ window.addEventListener("resize", () => {
 // The range filter: the SLO page shows a week by default (whole hours, which the hourly
 // rollups serve), the service page a day.
 const DEFAULT_RANGE = { slo: "7d", service: "1d" };
+const RAISED_LIMIT = 1000;
+const WAITING_LIMIT = 100;
 
 function chosenRange() {
   const fallback = DEFAULT_RANGE[body.dataset.page] || "1d";
@@ -181,18 +237,52 @@ function bindRange(reload) {
   });
 }
 
+// The alerts waiting for someone (pending or firing, the newest WAITING_LIMIT), or null
+// when this server runs no alerting.
+async function waitingAlerts() {
+  try {
+    return (await api("/api/alerts", { state: ["pending", "firing"], limit: WAITING_LIMIT })).alerts;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return null;
+    throw error;
+  }
+}
+
 const overview = {
   data: null,
+  waiting: null,
   sparklines: [],
   async load() {
-    this.data = await api("/api/slos");
+    [this.data, this.waiting] = await Promise.all([api("/api/slos"), waitingAlerts()]);
     this.draw();
+  },
+  drawWaiting(chosen) {
+    $("waiting-section").hidden = this.waiting === null;
+    if (this.waiting === null) return;
+    const shown = this.waiting.filter((alert) => !chosen || alert.labels.service === chosen);
+    const list = $("waiting");
+    list.textContent = "";
+    for (const alert of shown) {
+      const item = document.createElement("li");
+      item.dataset.id = alert.id;
+      const query = new URLSearchParams({ service: alert.labels.service || "" });
+      item.append(
+        stateBadge(alert.state),
+        " ",
+        link("/alerts?" + query.toString(), alert.labels.alertname || alert.id),
+        " " + [alert.labels.slo, alert.labels.service, alert.labels.severity].filter((v) => v).join(" · "),
+      );
+      list.appendChild(item);
+    }
+    $("n-waiting").textContent = "(" + shown.length + ")";
+    $("none-waiting").hidden = shown.length > 0;
   },
   draw() {
     const select = $("f-service");
     const services = [...new Set(this.data.slos.map((s) => s.service))].sort();
     const chosen = params.get("service") || "";
     fillSelect(select, services, chosen, "every service");
+    this.drawWaiting(chosen);
     const rows = this.data.slos.filter((s) => !chosen || s.service === chosen);
     for (const chart of this.sparklines) chart.destroy();
     this.sparklines = [];
@@ -255,17 +345,10 @@ const slo = {
             .join(", ") || "none",
         ],
       ];
-      const list = document.createElement("dl");
-      for (const [label, value] of facts) {
-        const dt = document.createElement("dt");
-        dt.textContent = label;
-        const dd = document.createElement("dd");
-        dd.textContent = value;
-        list.append(dt, dd);
-      }
-      card.appendChild(list);
+      card.appendChild(factList(facts));
       cards.appendChild(card);
     }
+    await this.raised(name);
     const series = data.series;
     const first = series[0];
     $("unsupported").hidden = !first || !first.unsupported;
@@ -290,6 +373,36 @@ const slo = {
         .filter(([, values]) => values.some((v) => v !== null))
         .map(([label, values]) => ({ label: label, values: values })),
     );
+  },
+  // The alerts labelled slo=<name>, among the newest RAISED_LIMIT of the store.
+  async raised(name) {
+    const none = $("raised-none");
+    const tbody = $("raised").tBodies[0];
+    tbody.textContent = "";
+    let found;
+    try {
+      found = (await api("/api/alerts", { limit: RAISED_LIMIT })).alerts;
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+      none.textContent = "Alerting is not running in this server.";
+      none.hidden = false;
+      return;
+    }
+    const own = found.filter((alert) => alert.labels.slo === name);
+    for (const alert of own) {
+      const row = tbody.insertRow();
+      row.dataset.id = alert.id;
+      cell(row, "").appendChild(stateBadge(alert.state));
+      const query = new URLSearchParams({ service: alert.labels.service || "" });
+      cell(row, "").appendChild(link("/alerts?" + query.toString(), alert.labels.alertname || alert.id));
+      cell(row, alert.labels.severity || "–");
+      cell(row, figure(alert.value), "num");
+      cell(row, figure(alert.threshold), "num");
+      cell(row, utcTime(alert.starts_at));
+      cell(row, alert.state === "resolved" ? utcTime(alert.ends_at) : "–");
+    }
+    none.textContent = "No alert raised by this SLO.";
+    none.hidden = own.length > 0;
   },
   bind() {
     bindRange(() => reload());
@@ -440,30 +553,53 @@ async function reload() {
     $("updated").textContent = "updated " + new Date().toLocaleTimeString();
     finished();
   } catch (error) {
-    if (error instanceof Unauthorized) {
-      sessionStorage.removeItem(TOKEN_KEY);
-      $("token-form").hidden = false;
-      showError("This server wants its API token.");
-    } else {
-      showError(error.message);
-    }
+    showFailure(error);
     body.dataset.failed = String(renders);
   }
 }
 
+function showFailure(error) {
+  if (error instanceof Unauthorized) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    $("token-form").hidden = false;
+    showError("This server wants its API token.");
+  } else {
+    showError(error.message);
+  }
+}
+
+let refreshDefault = "0";
+
+function startRefresh() {
+  if (timer) clearInterval(timer);
+  const every = Number($("refresh").value);
+  timer = every > 0 ? setInterval(reload, every * 1000) : null;
+}
+
 function bindRefresh() {
   const select = $("refresh");
-  const start = () => {
-    if (timer) clearInterval(timer);
-    const every = Number(select.value);
-    timer = every > 0 ? setInterval(reload, every * 1000) : null;
-  };
   select.value = ["10", "30", "60", "300"].includes(params.get("refresh")) ? params.get("refresh") : "0";
   select.addEventListener("change", () => {
-    setParam("refresh", select.value, "0");
-    start();
+    setParam("refresh", select.value, refreshDefault);
+    startRefresh();
   });
-  start();
+  startRefresh();
+}
+
+// A page whose config names a refresh interval (a dashboard) makes it the default; a
+// "refresh" in the URL still wins.
+function defaultRefresh(seconds) {
+  const select = $("refresh");
+  const value = String(Math.round(seconds));
+  if (![...select.options].some((option) => option.value === value)) {
+    select.appendChild(new Option(duration(seconds), value));
+  }
+  refreshDefault = value;
+  const wanted = params.has("refresh") ? params.get("refresh") : value;
+  if ([...select.options].some((option) => option.value === wanted) && select.value !== wanted) {
+    select.value = wanted;
+    startRefresh();
+  }
 }
 
 function bindToken() {
