@@ -53,19 +53,21 @@ WITH
             AND (ServiceName, MetricName, AttributesHash) IN {bucket_series:Array(Tuple(String, String, UInt64))}
             AND TimeUnix >= {read_from:DateTime} AND TimeUnix < {read_to:DateTime}
         UNION ALL
-        -- Series only availability SLOs read: their counts, without the bucket states.
+        -- Series only availability SLOs read: their counts alone, with neither bucket
+        -- states nor bounds nor extremes (an availability slice reads none of them), and
+        -- every layout as one, so that a slice sums its rows in one group.
         SELECT
             ServiceName,
             MetricName,
             AttributesHash,
-            BoundsHash,
+            0 AS BoundsHash,
             TimeUnix AS minute,
-            ExplicitBounds AS bounds,
+            [] AS bounds,
             Count AS total,
             [] AS buckets,
-            Min AS low,
-            Max AS high,
-            MinMaxMissing AS missing
+            inf AS low,
+            -inf AS high,
+            toUInt64(0) AS missing
         FROM {db:Identifier}.slo_histogram_1m
         WHERE {use_raw:UInt8} = 0
             AND (ServiceName, MetricName, AttributesHash) IN {series:Array(Tuple(String, String, UInt64))}
@@ -93,9 +95,11 @@ WITH
             AND AggregationTemporality = 1
             AND (ServiceName, MetricName, cityHash64(Attributes)) IN {series:Array(Tuple(String, String, UInt64))}
     ),
+    -- Per row only what the layouts sum: the SLO's spec (its window starts and excluded
+    -- ranges) is joined once per slice, in verdicts, not once per minute row.
     assigned AS (
         SELECT
-            slo, dim_group, good, kind, threshold, q, slice_target, min_events, window_starts,
+            slo, dim_group, good, kind, threshold, slices_end, slice_s,
             intDiv(toUnixTimestamp(minute), slice_s) * slice_s AS slice,
             BoundsHash, total, low, high, missing,
             length(bounds) AS bound_count,
@@ -109,7 +113,6 @@ WITH
         FROM minutes
         INNER JOIN matched USING (ServiceName, MetricName, AttributesHash)
         WHERE slice + slice_s <= slices_end
-            AND NOT arrayExists(r -> slice < r.2 AND slice + slice_s > r.1, excluded)
     ),
     layouts AS (
         SELECT
@@ -161,6 +164,7 @@ WITH
         FROM slices
         INNER JOIN specs USING (slo)
         WHERE events > 0
+            AND NOT arrayExists(r -> slice < r.2 AND slice + slice_s > r.1, excluded)
     )
 SELECT
     slo,
