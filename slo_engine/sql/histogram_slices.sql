@@ -4,10 +4,10 @@
 -- Returns one row per (slo, dim_group, window) that had a slice with events: slo (1-based
 -- index into the s_* columns), dim_group (as m_group numbers them), window (1-based index into the SLO's window starts),
 -- slice_count (slices with events), low_traffic_count (those with fewer than
--- min_events), good_slice_count, ratio_sum (the sum of the per-slice ratios of the
--- slices that are not low traffic, added in sorted order so that it does not depend on
--- how rows arrive), event_count and good_event_count (requests, and good ones, in those
--- slices).
+-- min_events), good_slice_count and, for a ratio_timeslices SLO, ratio_sum (the sum of
+-- the per-slice ratios of the slices that are not low traffic, added in sorted order so
+-- that it does not depend on how rows arrive; 0 for the others, which have no use for it:
+-- sorting every window's slices is most of this query's last step).
 --
 -- A slice is slice_s seconds long and starts at a multiple of slice_s since the epoch;
 -- only slices that lie wholly before slices_end and touch no excluded range count, and a
@@ -30,7 +30,7 @@
 --
 -- Parameters: db, series, bucket_series, m_slo, m_service, m_metric, m_hash, m_good, m_group,
 -- use_raw, read_from, read_to, s_kind, s_threshold, s_q, s_slice, s_target,
--- s_min_events, s_excluded, s_window_starts, s_end.
+-- s_min_events, s_ratio, s_excluded, s_window_starts, s_end.
 WITH
     ${SLICE_SERIES},
     -- Availability SLOs need each slice's counts alone: their minutes are summed per slice
@@ -170,6 +170,7 @@ WITH
             dim_group,
             slice,
             window_starts,
+            ratio_sum_wanted,
             events,
             multiIf(kind = 'availability', toFloat64(good_requests), under) AS good_events,
             events < greatest(min_events, 1) AS low_traffic,
@@ -193,9 +194,7 @@ SELECT
     count() AS slice_count,
     countIf(low_traffic) AS low_traffic_count,
     countIf(good_slice) AS good_slice_count,
-    arraySum(arraySort(groupArrayIf(ratio, NOT low_traffic))) AS ratio_sum,
-    sum(events) AS event_count,
-    arraySum(arraySort(groupArray(toFloat64(good_events)))) AS good_event_count
+    arraySum(arraySort(groupArrayIf(ratio, ratio_sum_wanted AND NOT low_traffic))) AS ratio_sum
 FROM verdicts
 ARRAY JOIN arrayFilter(k -> slice >= window_starts[k], range(1, length(window_starts) + 1)) AS window
 GROUP BY slo, dim_group, window
