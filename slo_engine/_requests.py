@@ -237,7 +237,7 @@ def slice_parameters(
 ) -> dict[str, Any]:
     """Parameters of ``histogram_slices.sql`` and ``exponential_slices.sql``."""
     grids = [c.grid() for c in found]
-    names = ("s_kind", "s_threshold", "s_q", "s_slice", "s_target", "s_min_events")
+    names = ("s_kind", "s_threshold", "s_q", "s_slice", "s_target", "s_min_events", "s_ratio")
     columns: dict[str, list[Any]] = {
         name: [] for name in (*names, "s_excluded", "s_window_starts", "s_end")
     }
@@ -251,6 +251,7 @@ def slice_parameters(
             slice_s,
             context.slo.slice_target if context.slo.slice_target is not None else NAN,
             context.slo.min_events,
+            int(context.slo.budgeting is Budgeting.RATIO_TIMESLICES),
         )
         for name, value in zip(names, values, strict=True):
             columns[name].append(value)
@@ -289,9 +290,7 @@ def measure_slices(
     parameters = slice_parameters(found, matched, use_rollups=use_rollups)
     groups = dimension_groups(matched)
     counted: dict[tuple[int, tuple[str, ...]], dict[int, SliceCounts]] = {}
-    for slo, group, window, slices, low, good, ratio_sum, _events, _good_events in store.query(
-        sql(name), parameters
-    ):
+    for slo, group, window, slices, low, good, ratio_sum in store.query(sql(name), parameters):
         assert groups[group - 1][0] == slo
         counted.setdefault(groups[group - 1], {})[window] = SliceCounts(
             slices, low, good, ratio_sum

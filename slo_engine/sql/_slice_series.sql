@@ -1,8 +1,8 @@
 -- Fragment of histogram_slices.sql and exponential_slices.sql: the SLOs (specs, one row
 -- per s_* column entry) and their matched series (m_* columns), each with its SLO's spec.
     specs AS (
-        SELECT slo, kind, threshold, q, slice_s, slice_target, min_events, excluded,
-            window_starts, slices_end
+        SELECT slo, kind, threshold, q, slice_s, slice_target, min_events, ratio_sum_wanted,
+            excluded, window_starts, slices_end
         FROM system.one
         ARRAY JOIN
             arrayEnumerate({s_kind:Array(String)}) AS slo,
@@ -12,6 +12,7 @@
             {s_slice:Array(UInt32)} AS slice_s,
             {s_target:Array(Float64)} AS slice_target,
             {s_min_events:Array(UInt64)} AS min_events,
+            {s_ratio:Array(UInt8)} AS ratio_sum_wanted,
             {s_excluded:Array(Array(Tuple(UInt32, UInt32)))} AS excluded,
             {s_window_starts:Array(Array(UInt32))} AS window_starts,
             {s_end:Array(UInt32)} AS slices_end

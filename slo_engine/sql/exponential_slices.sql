@@ -9,7 +9,7 @@
 --
 -- Parameters: db, series, bucket_series, m_slo, m_service, m_metric, m_hash, m_good, m_group,
 -- use_raw, read_from, read_to, s_kind, s_threshold, s_q, s_slice, s_target,
--- s_min_events, s_excluded, s_window_starts, s_end.
+-- s_min_events, s_ratio, s_excluded, s_window_starts, s_end.
 WITH
     ${SLICE_SERIES},
     minutes AS (
@@ -62,8 +62,8 @@ WITH
     ),
     assigned AS (
         SELECT
-            slo, dim_group, good, kind, threshold, q, slice_target, min_events, window_starts,
-            intDiv(toUnixTimestamp(minute), slice_s) * slice_s AS slice,
+            slo, dim_group, good, kind, threshold, q, slice_target, min_events, ratio_sum_wanted,
+            window_starts, intDiv(toUnixTimestamp(minute), slice_s) * slice_s AS slice,
             Scale, total, zero_count, zero_threshold, positive, negative, low, high, missing
         FROM minutes
         INNER JOIN matched USING (ServiceName, MetricName, AttributesHash)
@@ -81,6 +81,7 @@ WITH
             any(q) AS slo_q,
             any(slice_target) AS slo_target,
             any(min_events) AS slo_min_events,
+            any(ratio_sum_wanted) AS slo_ratio_sum_wanted,
             any(window_starts) AS slo_window_starts,
             sum(total) AS scale_total,
             sumIf(total, good = 1) AS scale_good,
@@ -104,6 +105,7 @@ WITH
             any(slo_q) AS q,
             any(slo_target) AS slice_target,
             any(slo_min_events) AS min_events,
+            any(slo_ratio_sum_wanted) AS ratio_sum_wanted,
             any(slo_window_starts) AS window_starts,
             sum(scale_total) AS events,
             sum(scale_good) AS good_requests,
@@ -126,6 +128,7 @@ WITH
             threshold,
             slice_target,
             min_events,
+            ratio_sum_wanted,
             window_starts,
             events,
             multiIf(
@@ -157,9 +160,7 @@ SELECT
     count() AS slice_count,
     countIf(low_traffic) AS low_traffic_count,
     countIf(good_slice) AS good_slice_count,
-    arraySum(arraySort(groupArrayIf(ratio, NOT low_traffic))) AS ratio_sum,
-    sum(events) AS event_count,
-    arraySum(arraySort(groupArray(toFloat64(good_events)))) AS good_event_count
+    arraySum(arraySort(groupArrayIf(ratio, ratio_sum_wanted AND NOT low_traffic))) AS ratio_sum
 FROM verdicts
 ARRAY JOIN arrayFilter(k -> slice >= window_starts[k], range(1, length(window_starts) + 1)) AS window
 GROUP BY slo, dim_group, window

@@ -4,10 +4,10 @@
 -- Returns one row per (slo, dim_group, window) that had a slice with events: slo (1-based
 -- index into the s_* columns), dim_group (as m_group numbers them), window (1-based index into the SLO's window starts),
 -- slice_count (slices with events), low_traffic_count (those with fewer than
--- min_events), good_slice_count, ratio_sum (the sum of the per-slice ratios of the
--- slices that are not low traffic, added in sorted order so that it does not depend on
--- how rows arrive), event_count and good_event_count (requests, and good ones, in those
--- slices).
+-- min_events), good_slice_count and, for a ratio_timeslices SLO, ratio_sum (the sum of
+-- the per-slice ratios of the slices that are not low traffic, added in sorted order so
+-- that it does not depend on how rows arrive; 0 for the others, which have no use for it:
+-- sorting every window's slices is most of this query's last step).
 --
 -- A slice is slice_s seconds long and starts at a multiple of slice_s since the epoch;
 -- only slices that lie wholly before slices_end and touch no excluded range count, and a
@@ -30,9 +30,50 @@
 --
 -- Parameters: db, series, bucket_series, m_slo, m_service, m_metric, m_hash, m_good, m_group,
 -- use_raw, read_from, read_to, s_kind, s_threshold, s_q, s_slice, s_target,
--- s_min_events, s_excluded, s_window_starts, s_end.
+-- s_min_events, s_ratio, s_excluded, s_window_starts, s_end.
 WITH
     ${SLICE_SERIES},
+    -- Availability SLOs need each slice's counts alone: their minutes are summed per slice
+    -- with two sums, apart from the bucket arithmetic of the others.
+    counts AS (
+        SELECT ServiceName, MetricName, AttributesHash, TimeUnix AS minute, Count AS total
+        FROM {db:Identifier}.slo_histogram_1m
+        WHERE {use_raw:UInt8} = 0
+            AND (ServiceName, MetricName, AttributesHash) IN (
+                SELECT ServiceName, MetricName, AttributesHash FROM matched
+                WHERE kind = 'availability')
+            AND TimeUnix >= {read_from:DateTime} AND TimeUnix < {read_to:DateTime}
+        UNION ALL
+        SELECT
+            ServiceName,
+            MetricName,
+            cityHash64(Attributes) AS AttributesHash,
+            sloscope_point_minute_v1(TimeUnixNano) AS minute,
+            Count AS total
+        FROM {db:Identifier}.otel_metrics_histogram
+        WHERE {use_raw:UInt8} = 1
+            AND sloscope_point_in_v1(TimeUnix, TimeUnixNano,
+                toUnixTimestamp({read_from:DateTime}) * 1000000000,
+                toUnixTimestamp({read_to:DateTime}) * 1000000000)
+            AND bitAnd(Flags, 1) = 0
+            AND AggregationTemporality = 1
+            AND (ServiceName, MetricName, cityHash64(Attributes)) IN {series:Array(Tuple(String, String, UInt64))}
+    ),
+    counted AS (
+        SELECT
+            slo,
+            dim_group,
+            intDiv(toUnixTimestamp(minute), slice_s) * slice_s AS slice,
+            sum(total) AS events,
+            sumIf(total, good = 1) AS good_requests,
+            0. AS under,
+            inf AS last_bound,
+            1 AS extremes_known
+        FROM counts
+        INNER JOIN matched USING (ServiceName, MetricName, AttributesHash)
+        WHERE kind = 'availability' AND slice + slice_s <= slices_end
+        GROUP BY slo, dim_group, slice
+    ),
     minutes AS (
         -- Rows as stored, not grouped: everything below sums over rows, so rows of one
         -- minute that a merge has not combined yet add up the same.
@@ -51,25 +92,6 @@ WITH
         FROM {db:Identifier}.slo_histogram_1m
         WHERE {use_raw:UInt8} = 0
             AND (ServiceName, MetricName, AttributesHash) IN {bucket_series:Array(Tuple(String, String, UInt64))}
-            AND TimeUnix >= {read_from:DateTime} AND TimeUnix < {read_to:DateTime}
-        UNION ALL
-        -- Series only availability SLOs read: their counts, without the bucket states.
-        SELECT
-            ServiceName,
-            MetricName,
-            AttributesHash,
-            BoundsHash,
-            TimeUnix AS minute,
-            ExplicitBounds AS bounds,
-            Count AS total,
-            [] AS buckets,
-            Min AS low,
-            Max AS high,
-            MinMaxMissing AS missing
-        FROM {db:Identifier}.slo_histogram_1m
-        WHERE {use_raw:UInt8} = 0
-            AND (ServiceName, MetricName, AttributesHash) IN {series:Array(Tuple(String, String, UInt64))}
-            AND (ServiceName, MetricName, AttributesHash) NOT IN {bucket_series:Array(Tuple(String, String, UInt64))}
             AND TimeUnix >= {read_from:DateTime} AND TimeUnix < {read_to:DateTime}
         UNION ALL
         SELECT
@@ -91,16 +113,17 @@ WITH
                 toUnixTimestamp({read_to:DateTime}) * 1000000000)
             AND bitAnd(Flags, 1) = 0
             AND AggregationTemporality = 1
-            AND (ServiceName, MetricName, cityHash64(Attributes)) IN {series:Array(Tuple(String, String, UInt64))}
+            AND (ServiceName, MetricName, cityHash64(Attributes)) IN {bucket_series:Array(Tuple(String, String, UInt64))}
     ),
+    -- Per row only what the layouts sum: the SLO's spec (its window starts and excluded
+    -- ranges) is joined once per slice, in verdicts, not once per minute row.
     assigned AS (
         SELECT
-            slo, dim_group, good, kind, threshold, q, slice_target, min_events, window_starts,
+            slo, dim_group, threshold,
             intDiv(toUnixTimestamp(minute), slice_s) * slice_s AS slice,
             BoundsHash, total, low, high, missing,
             length(bounds) AS bound_count,
-            if(kind = 'availability', 1, arrayFirstIndex(b -> b >= threshold, arrayPushBack(bounds, inf)))
-                AS k,
+            arrayFirstIndex(b -> b >= threshold, arrayPushBack(bounds, inf)) AS k,
             arraySum(arraySlice(buckets, 1, k - 1)) AS below,
             buckets[k] AS inside,
             bounds[k - 1] AS low_bound,
@@ -108,8 +131,7 @@ WITH
             bounds[-1] AS last_bound
         FROM minutes
         INNER JOIN matched USING (ServiceName, MetricName, AttributesHash)
-        WHERE slice + slice_s <= slices_end
-            AND NOT arrayExists(r -> slice < r.2 AND slice + slice_s > r.1, excluded)
+        WHERE kind != 'availability' AND slice + slice_s <= slices_end
     ),
     layouts AS (
         SELECT
@@ -117,24 +139,25 @@ WITH
             dim_group,
             slice,
             sum(total) AS layout_total,
-            sumIf(total, good = 1) AS layout_good,
             if(sum(missing) = 0, max(high), -inf) AS layout_high,
             sum(missing) AS layout_missing,
             any(last_bound) AS layout_last_bound,
-            if(any(kind) = 'availability', 0.,
-                sloscope_histogram_split_v1(any(threshold), sum(below), sum(inside), layout_total,
-                    any(k), any(bound_count), any(low_bound), any(high_bound),
-                    if(layout_missing = 0, min(low), inf), layout_high).1) AS layout_under
+            sloscope_histogram_split_v1(any(threshold), sum(below), sum(inside), layout_total,
+                any(k), any(bound_count), any(low_bound), any(high_bound),
+                if(layout_missing = 0, min(low), inf), layout_high).1 AS layout_under
         FROM assigned
         GROUP BY slo, dim_group, slice, BoundsHash
     ),
     slices AS (
+        SELECT slo, dim_group, slice, events, good_requests, under, last_bound, extremes_known
+        FROM counted
+        UNION ALL
         SELECT
             slo,
             dim_group,
             slice,
             sum(layout_total) AS events,
-            sum(layout_good) AS good_requests,
+            toUInt64(0) AS good_requests,
             sum(layout_under) AS under,
             max(layout_last_bound) AS last_bound,
             sum(layout_missing) = 0 AS extremes_known
@@ -147,6 +170,7 @@ WITH
             dim_group,
             slice,
             window_starts,
+            ratio_sum_wanted,
             events,
             multiIf(kind = 'availability', toFloat64(good_requests), under) AS good_events,
             events < greatest(min_events, 1) AS low_traffic,
@@ -161,6 +185,7 @@ WITH
         FROM slices
         INNER JOIN specs USING (slo)
         WHERE events > 0
+            AND NOT arrayExists(r -> slice < r.2 AND slice + slice_s > r.1, excluded)
     )
 SELECT
     slo,
@@ -169,9 +194,7 @@ SELECT
     count() AS slice_count,
     countIf(low_traffic) AS low_traffic_count,
     countIf(good_slice) AS good_slice_count,
-    arraySum(arraySort(groupArrayIf(ratio, NOT low_traffic))) AS ratio_sum,
-    sum(events) AS event_count,
-    arraySum(arraySort(groupArray(toFloat64(good_events)))) AS good_event_count
+    arraySum(arraySort(groupArrayIf(ratio, ratio_sum_wanted AND NOT low_traffic))) AS ratio_sum
 FROM verdicts
 ARRAY JOIN arrayFilter(k -> slice >= window_starts[k], range(1, length(window_starts) + 1)) AS window
 GROUP BY slo, dim_group, window
