@@ -41,10 +41,11 @@ slos:
 @pytest.fixture(scope="module")
 def traffic(module_store: Store) -> Store:
     """Three hours of minutes: /a with 3 fast 200s, plus a 500 every third minute;
-    /b one slow 200 a minute."""
+    /b one slow 200 a minute. Minute m before END ends m - 1 minutes before it: a point
+    counts what happened in (start, end]."""
     points = []
     for minute in range(1, 181):
-        time = END - timedelta(minutes=minute)
+        time = END - timedelta(minutes=minute - 1)
         points.append(
             histogram_point("shop", request_attributes("/a", "GET", 200), time, [0.1] * 3)
         )
