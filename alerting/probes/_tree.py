@@ -67,6 +67,20 @@ def health_tree(
     return [_service(name, services[name], by_name) for name in sorted(services)]
 
 
+def service_subtree(tree: Sequence[ServiceHealth], service: str) -> list[ServiceHealth]:
+    """``service`` and every service it depends on, directly or through others, in the
+    tree's order; [] when ``service`` has no check."""
+    by_service = {item.service: item for item in tree}
+    wanted: set[str] = set()
+    queue = [service] if service in by_service else []
+    while queue:
+        current = queue.pop()
+        if current not in wanted:
+            wanted.add(current)
+            queue.extend(by_service[current].depends_on)
+    return [item for item in tree if item.service in wanted]
+
+
 def _check_health(
     check: HealthCheck,
     result: ProbeResult | None,
