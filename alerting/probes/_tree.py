@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from alerting.probes._config import HealthCheck
+from alerting.probes._config import HealthCheck, ProbeKind
 from alerting.probes._result import ProbeResult
 
 HealthStatus = Literal["healthy", "degraded", "unknown", "unhealthy"]
@@ -27,6 +27,7 @@ class CheckHealth:
 
     name: str
     service: str
+    kind: ProbeKind
     status: HealthStatus
     up: bool | None
     duration_s: float | None
@@ -104,6 +105,7 @@ def _check_health(
     return CheckHealth(
         name=check.name,
         service=check.service,
+        kind=check.kind,
         status=status,
         up=None if result is None else result.up,
         duration_s=None if result is None else result.duration_s,

@@ -88,6 +88,7 @@ def test_a_live_board_is_answered_as_it_stands(store):
                 "checks": [
                     {
                         "name": "db",
+                        "kind": "tcp",
                         "status": "healthy",
                         "up": True,
                         "duration_s": 0.0042,
@@ -166,8 +167,8 @@ def test_a_service_comes_with_what_it_depends_on_transitively(store, tmp_path):
             ("web", "degraded", ["cache", "checkout"], ["db"]),
         ]
         (web,) = [s for s in report.services if s.service == "web"]
-        assert [(c.name, c.status, c.up, c.caused_by) for c in web.checks] == [
-            ("web-tcp", "degraded", True, ["db"])
+        assert [(c.name, c.kind, c.status, c.up, c.caused_by) for c in web.checks] == [
+            ("web-tcp", "tcp", "degraded", True, ["db"])
         ]
         # a service at the bottom has only itself; the status is its own
         answer = httpx.get(f"{url}/api/health", params={"service": "cache"}, timeout=30)
