@@ -187,6 +187,23 @@ def test_names_and_messages_from_the_data_stay_text(page, url):
     screenshot(page, ARTIFACTS, "hostile")
 
 
+def test_check_files_with_errors_are_said_in_the_section_and_the_charts_draw(
+    page, module_store, tmp_path
+):
+    (tmp_path / "checks.yaml").write_text("health_checks:\n  - name: x\n    service: web\n")
+    with serving_api(module_store, ApiSettings(), slos_dir=tmp_path) as base:
+        page.goto(base + "/services/web")
+        wait_drawn(page)
+        shown = _section(page)
+    assert shown["problem"] == (
+        f"Health checks unavailable: {tmp_path / 'checks.yaml'}:2:5: health_checks[0]: "
+        "Value error, give exactly one of http, tcp, grpc, store (found: none)"
+    )
+    assert [shown[part] for part in ("none", "checks", "deps")] == [None] * 3
+    assert page.locator(".chart canvas").count() == 4
+    assert page.locator("#error").is_hidden()
+
+
 def test_the_auto_refresh_reads_the_checks_again(page, module_store, tmp_path):
     port_holder = socket.socket()
     port_holder.bind(("127.0.0.1", 0))
