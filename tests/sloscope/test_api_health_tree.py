@@ -3,9 +3,6 @@ checks of the SLO files run on request."""
 
 from __future__ import annotations
 
-import contextlib
-import socket
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,7 +15,7 @@ from alerting.probes import HealthBoard, HealthChecks, HealthReport, ProbeResult
 from sloscope.api import ApiContext, create_app
 from sloscope.config import ApiSettings
 from tests.support.api import serving_api
-from tests.support.servers import free_port, serving
+from tests.support.servers import free_port, listening, serving
 
 T0 = datetime(2026, 12, 5, 8, 0, tzinfo=UTC)
 
@@ -110,15 +107,6 @@ def test_the_route_wants_the_api_token_when_one_is_set(store, tmp_path):
         assert httpx.get(f"{url}/api/health", timeout=30).status_code == 401
         headers = {"authorization": "Bearer s3cret-token-0123456789"}
         assert httpx.get(f"{url}/api/health", headers=headers, timeout=30).status_code == 200
-
-
-@contextlib.contextmanager
-def listening() -> Iterator[int]:
-    """A TCP socket listening on loopback; yields its port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen()
-        yield int(sock.getsockname()[1])
 
 
 def _chain(folder: Path, up_port: int, down_port: int) -> Path:

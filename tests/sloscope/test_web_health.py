@@ -6,7 +6,6 @@ check, and names and messages from the data as text. Screenshots: test-artifacts
 
 from __future__ import annotations
 
-import contextlib
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -20,19 +19,10 @@ from processor.store import Store
 from sloscope.config import ApiSettings
 from tests.support.api import serving_api
 from tests.support.browser import PHONE, screenshot, wait_drawn
-from tests.support.servers import free_port, serving
+from tests.support.servers import free_port, listening, serving
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 ARTIFACTS = "health"
-
-
-@contextlib.contextmanager
-def listening() -> Iterator[int]:
-    """A TCP socket listening on loopback; yields its port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen()
-        yield int(sock.getsockname()[1])
 
 
 async def _answers_ok(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -75,6 +65,13 @@ def url(module_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             yield base
 
 
+def _opened(page: Page, url: str) -> dict[str, Any]:
+    """Go to ``url``, wait until the page is drawn and return ``_section``."""
+    page.goto(url)
+    wait_drawn(page)
+    return _section(page)
+
+
 def _section(page: Page) -> dict[str, Any]:
     """What the health section shows, as text."""
     shown: dict[str, Any] = page.evaluate(
@@ -104,9 +101,7 @@ def _api(url: str, service: str) -> HealthReport:
 
 
 def test_a_degraded_service_shows_its_checks_and_what_degrades_it(page, url):
-    page.goto(url + "/services/web")
-    wait_drawn(page)
-    shown = _section(page)
+    shown = _opened(page, url + "/services/web")
     assert shown["status"] == "degraded"
     assert shown["badge"] == "status health-degraded"
     assert shown["cause"] == "Degraded by db-tcp (postgres)"
@@ -146,9 +141,7 @@ def test_a_degraded_service_shows_its_checks_and_what_degrades_it(page, url):
 )
 def test_a_tcp_check_shows_what_the_probe_found(page, url, service, expected):
     check, status, message = expected
-    page.goto(url + f"/services/{service}")
-    wait_drawn(page)
-    shown = _section(page)
+    shown = _opened(page, url + f"/services/{service}")
     assert shown["status"] == status
     assert shown["badge"] == f"status health-{status}"
     assert shown["cause"] is None
@@ -163,22 +156,17 @@ def test_a_tcp_check_shows_what_the_probe_found(page, url, service, expected):
 
 
 def test_a_service_without_checks_says_so(page, url):
-    page.goto(url + "/services/shop")
-    wait_drawn(page)
-    shown = _section(page)
+    shown = _opened(page, url + "/services/shop")
     assert shown["none"] == "No health checks for this service (shop)."
     assert shown["status"] == ""
     assert [shown[part] for part in ("checks", "deps", "cause", "problem")] == [None] * 4
 
 
 def test_names_and_messages_from_the_data_stay_text(page, url):
-    page.goto(url + "/services/" + HOSTILE)
-    wait_drawn(page)
-    assert _section(page)["none"] == f"No health checks for this service ({HOSTILE})."
+    shown = _opened(page, url + "/services/" + HOSTILE)
+    assert shown["none"] == f"No health checks for this service ({HOSTILE})."
     assert page.locator("img").count() == 0
-    page.goto(url + "/services/edge")
-    wait_drawn(page)
-    shown = _section(page)
+    shown = _opened(page, url + "/services/edge")
     assert shown["status"] == "unhealthy"
     ((_, kind, _, _, _, detail),) = shown["checks"]
     assert kind == "http"
@@ -192,9 +180,7 @@ def test_check_files_with_errors_are_said_in_the_section_and_the_charts_draw(
 ):
     (tmp_path / "checks.yaml").write_text("health_checks:\n  - name: x\n    service: web\n")
     with serving_api(module_store, ApiSettings(), slos_dir=tmp_path) as base:
-        page.goto(base + "/services/web")
-        wait_drawn(page)
-        shown = _section(page)
+        shown = _opened(page, base + "/services/web")
     assert shown["problem"] == (
         f"Health checks unavailable: {tmp_path / 'checks.yaml'}:2:5: health_checks[0]: "
         "Value error, give exactly one of http, tcp, grpc, store (found: none)"
