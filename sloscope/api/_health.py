@@ -26,9 +26,9 @@ from sloscope.api._errors import error_responses
 
 router = APIRouter(tags=["health"])
 
-# The bounds of a service name in the service routes (``/api/services/{name}``): the
-# names come from the senders' ``service.name``, so any printable text up to 500
-# characters; control characters never name a service.
+# A service name as the service routes bound it (``/api/services/{name}``: 500
+# characters): the names come from the senders' ``service.name``, so any printable
+# text is allowed; control characters are refused.
 MAX_SERVICE_NAME = 500
 Service = Annotated[
     str | None,
