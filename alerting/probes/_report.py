@@ -8,6 +8,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from alerting.probes._config import ProbeKind
 from alerting.probes._tree import SEVERITY, CheckHealth, HealthStatus, ServiceHealth
 
 
@@ -17,6 +18,7 @@ class _Out(BaseModel):
 
 class CheckReport(_Out):
     name: str
+    kind: ProbeKind
     status: HealthStatus
     up: bool | None
     duration_s: float | None
@@ -62,6 +64,7 @@ def _service(service: ServiceHealth) -> ServiceReport:
 def _check(check: CheckHealth) -> CheckReport:
     return CheckReport(
         name=check.name,
+        kind=check.kind,
         status=check.status,
         up=check.up,
         duration_s=check.duration_s,

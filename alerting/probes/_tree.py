@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from alerting.probes._config import HealthCheck
+from alerting.probes._config import HealthCheck, ProbeKind
 from alerting.probes._result import ProbeResult
 
 HealthStatus = Literal["healthy", "degraded", "unknown", "unhealthy"]
@@ -27,6 +27,7 @@ class CheckHealth:
 
     name: str
     service: str
+    kind: ProbeKind
     status: HealthStatus
     up: bool | None
     duration_s: float | None
@@ -67,6 +68,20 @@ def health_tree(
     return [_service(name, services[name], by_name) for name in sorted(services)]
 
 
+def service_subtree(tree: Sequence[ServiceHealth], service: str) -> list[ServiceHealth]:
+    """``service`` and every service it depends on, directly or through others, in the
+    tree's order; [] when ``service`` has no check."""
+    by_service = {item.service: item for item in tree}
+    wanted: set[str] = set()
+    queue = [service] if service in by_service else []
+    while queue:
+        current = queue.pop()
+        if current not in wanted:
+            wanted.add(current)
+            queue.extend(by_service[current].depends_on)
+    return [item for item in tree if item.service in wanted]
+
+
 def _check_health(
     check: HealthCheck,
     result: ProbeResult | None,
@@ -90,6 +105,7 @@ def _check_health(
     return CheckHealth(
         name=check.name,
         service=check.service,
+        kind=check.kind,
         status=status,
         up=None if result is None else result.up,
         duration_s=None if result is None else result.duration_s,

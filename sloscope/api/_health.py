@@ -7,20 +7,41 @@ its own (``HealthProbe``), so no user query ever makes it wait.
 degraded, unhealthy, and why), a ``HealthReport``. From the latest results when a probe
 loop feeds the board; else the checks run on request, bounded by their own timeouts and
 shared between concurrent requests (``HealthBoard.refresh``). Behind the API token.
+``?service=NAME`` keeps that service and the services it depends on, directly or not
+(where a "degraded" comes from), and the status is theirs; a service without a check
+answers an empty list.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from alerting.probes import HealthReport
+from alerting.probes import HealthReport, ServiceHealth, service_subtree
 from sloscope.api._context import ApiContext, api_context
+from sloscope.api._errors import error_responses
 
 router = APIRouter(tags=["health"])
+
+# A service name as the service routes bound it (``/api/services/{name}``: 500
+# characters): the names come from the senders' ``service.name``, so any printable
+# text is allowed; control characters are refused.
+MAX_SERVICE_NAME = 500
+Service = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=MAX_SERVICE_NAME,
+        pattern=r"^[^\x00-\x1f\x7f]+$",
+        description=(
+            "Only this service and the services it depends on, directly or not; the "
+            "status is theirs. A service without a check: an empty list."
+        ),
+    ),
+]
 
 
 @router.get("/healthz", response_model=dict[str, Any])
@@ -33,15 +54,22 @@ async def healthz(context: Annotated[ApiContext, Depends(api_context)]) -> JSONR
     return JSONResponse({"status": "ok", **checks})
 
 
-@router.get("/api/health", response_model=HealthReport)
-async def health_tree(context: Annotated[ApiContext, Depends(api_context)]) -> HealthReport:
+@router.get("/api/health", response_model=HealthReport, responses=error_responses(400, 422))
+async def health_tree(
+    context: Annotated[ApiContext, Depends(api_context)], service: Service = None
+) -> HealthReport:
     """Each service's health from its checks and their dependencies."""
+    tree = await _tree(context)
+    return HealthReport.from_tree(tree if service is None else service_subtree(tree, service))
+
+
+async def _tree(context: ApiContext) -> list[ServiceHealth]:
     board = context.health_board
     if board is not None and board.live:
-        return HealthReport.from_tree(board.tree())
+        return board.tree()
     if board is None:
         board = await run_in_threadpool(context.health_files.board, context.slos_dir)
     if any(check.store is not None for check in board.checks):
         with context.sessions.take() as session:
-            return HealthReport.from_tree(await board.refresh(session))
-    return HealthReport.from_tree(await board.refresh())
+            return await board.refresh(session)
+    return await board.refresh()

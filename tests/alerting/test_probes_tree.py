@@ -1,13 +1,15 @@
 """``health_tree``: a service is unhealthy when its own check fails, degraded when a
-check it depends on (directly or not) fails, and says which."""
+check it depends on (directly or not) fails, and says which. ``service_subtree``: a
+service and every service it depends on."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
 import pydantic
+import pytest
 
-from alerting.probes import HealthChecks, ProbeResult, health_tree
+from alerting.probes import HealthChecks, ProbeResult, health_tree, service_subtree
 
 T0 = datetime(2026, 12, 5, 8, 0, tzinfo=timezone.utc)
 CHECKS = pydantic.TypeAdapter(HealthChecks).validate_python(
@@ -83,3 +85,19 @@ def test_a_check_not_run_yet_is_unknown_and_does_not_degrade_others():
         "not run yet",
         None,
     )
+
+
+@pytest.mark.parametrize(
+    ("service", "expected"),
+    [
+        ("checkout", ["checkout", "postgres", "storage"]),
+        ("postgres", ["postgres", "storage"]),
+        ("storage", ["storage"]),
+        ("redis", ["redis"]),
+        ("shop", []),
+    ],
+    ids=["two-levels-down", "one-level-down", "a-leaf", "alone", "no-check"],
+)
+def test_a_service_subtree_holds_what_it_depends_on_directly_or_not(service, expected):
+    tree = health_tree(CHECKS, [_result(c.name, True) for c in CHECKS])
+    assert [s.service for s in service_subtree(tree, service)] == expected

@@ -127,7 +127,7 @@ def test_names_from_the_data_stay_text(page, url):
     wait_drawn(page)
     assert page.locator("h1 .name").text_content() == HOSTILE
     assert page.title() == f"{HOSTILE} · sloscope"
-    assert page.locator("script").count() == 2
+    assert page.locator("script").count() == 3  # and health.js
     screenshot(page, ARTIFACTS, "hostile-service")
 
 

@@ -24,6 +24,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@contextlib.contextmanager
+def listening() -> Iterator[int]:
+    """A TCP socket listening on 127.0.0.1 (nothing accepts: the kernel completes the
+    handshakes); yields its port. A health check's TCP target that is up."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield int(sock.getsockname()[1])
+
+
 def wait_for(condition: Callable[[], bool], *, timeout_s: float = 30.0, what: str = "") -> None:
     """Poll ``condition`` until it holds; fail (not time) after ``timeout_s``."""
     deadline = time.monotonic() + timeout_s

@@ -427,9 +427,16 @@ const serviceList = {
   bind() {},
 };
 
+// The service page: its charts, and the sections other scripts add (health.js) to
+// ``sections``, each an object whose ``load(name)`` reads and draws its part; a load of
+// the page (the first, a filter's, the auto-refresh's) loads them all.
 const service = {
+  sections: [],
   async load() {
     const name = body.dataset.name;
+    await Promise.all([this.charts(name)].concat(this.sections.map((section) => section.load(name))));
+  },
+  async charts(name) {
     const route = params.get("route") || "";
     const [list, data] = await Promise.all([
       api("/api/services"),
