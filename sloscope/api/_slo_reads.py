@@ -28,7 +28,7 @@ from typing import Annotated, Final, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi import Path as PathParam
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
@@ -89,8 +89,14 @@ class SloOverview(_Out):
     when the alert engine's latest evaluation (younger than the alerting interval)
     answered, ``computed`` when the request computed it."""
 
-    source: Source
-    evaluated_at: datetime
+    source: Source = Field(
+        description="evaluator: the alert engine's latest evaluation, younger than the "
+        "alerting interval; computed: computed for this request."
+    )
+    evaluated_at: datetime = Field(
+        description="The instant every number is computed at: the evaluation's, or the "
+        "one asked for (now by default)."
+    )
     fast_window: str
     slow_window: str
     sparkline_times: list[datetime]
