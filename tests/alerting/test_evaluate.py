@@ -157,14 +157,8 @@ def test_every_point_up_to_the_instant_counts(store: Store) -> None:
     assert errors.starts_at == T0 + timedelta(seconds=30)
 
 
-TWO_SLOS = """\
-service: checkout
-slos:
-  - name: checkout-availability
-    objective: 0.999
-    window: 30d
-    sli:
-      availability: {}
+# FILES' availability SLO, and a latency one
+TWO_SLOS = FILES["slos/checkout.yaml"].split("alerting:", maxsplit=1)[0] + """\
   - name: checkout-latency
     objective: 0.99
     window: 30d
