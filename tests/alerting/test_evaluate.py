@@ -158,13 +158,16 @@ def test_every_point_up_to_the_instant_counts(store: Store) -> None:
 
 
 # FILES' availability SLO, and a latency one
-TWO_SLOS = FILES["slos/checkout.yaml"].split("alerting:", maxsplit=1)[0] + """\
+TWO_SLOS = (
+    FILES["slos/checkout.yaml"].split("alerting:", maxsplit=1)[0]
+    + """\
   - name: checkout-latency
     objective: 0.99
     window: 30d
     sli:
       latency: {threshold: 0.15}
 """
+)
 CHOSEN = """\
 alerting:
   slo_alerts:
