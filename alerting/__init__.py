@@ -10,6 +10,7 @@ docs/alerting.md is the user's guide.
 
 from alerting._config import AlertingConfig
 from alerting._engine import AlertEngine, Evaluated
+from alerting._evaluate import Findings, hourly_burn
 from alerting._load import load_alerting
 from alerting._records import AlertEvent, AlertRecord, Observation, Silence
 from alerting._views import (
@@ -34,10 +35,12 @@ __all__ = [
     "Evaluated",
     "EvaluationView",
     "EventView",
+    "Findings",
     "InvalidAction",
     "NotFound",
     "Observation",
     "Silence",
     "SilenceView",
+    "hourly_burn",
     "load_alerting",
 ]

@@ -5,6 +5,10 @@ it starts, and writes every change before it counts: a restart carries on exactl
 methods are called from ``sloscope serve``'s loop (in a worker thread) and from the API
 (acknowledge, resolve, annotate, silences); one lock serialises them. The clock and the
 id source are injected, so tests replay any sequence of instants.
+
+The engine keeps the ``Findings`` of its latest evaluation (``latest``,
+``latest_status``): the status of every SLO at that instant, which the dashboard's
+``GET /api/slos`` serves while it is younger than the interval.
 """
 
 from __future__ import annotations
@@ -20,13 +24,13 @@ from datetime import UTC, datetime, timedelta
 from alerting import _lifecycle
 from alerting._config import AlertingConfig
 from alerting._dispatch import Planned, due_escalations, plan
-from alerting._evaluate import evaluate, health_observations
+from alerting._evaluate import Findings, evaluate, health_observations
 from alerting._matchers import ConditionSpec, matchers
 from alerting._records import AlertEvent, AlertRecord, Change, NoteKind, Silence
 from alerting._state_store import StateStore, Writable
 from alerting.errors import InvalidAction, NotFound
 from alerting.probes import ServiceHealth
-from slo_engine import SloSet
+from slo_engine import SloSet, StatusReport
 
 logger = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -75,6 +79,7 @@ class AlertEngine:
         self._health = health
         self._lock = threading.Lock()
         self._open = {alert.fingerprint: alert for alert in self._state.open_alerts()}
+        self._latest: Findings | None = None
 
     def close(self) -> None:
         """Close the engine's store session (``serve`` gives it one of its own)."""
@@ -88,10 +93,24 @@ class AlertEngine:
         with self._lock:
             return list(self._open.values())
 
+    def latest(self) -> Findings | None:
+        """What the latest evaluation found; None before the first."""
+        with self._lock:
+            return self._latest
+
+    def latest_status(self) -> tuple[datetime, StatusReport] | None:
+        """The instant of the latest evaluation and every SLO's status there; None
+        before the first evaluation, or when there are no SLOs."""
+        latest = self.latest()
+        if latest is None or latest.status is None:
+            return None
+        return latest.at, latest.status
+
     def evaluate(self, at: datetime | None = None) -> Evaluated:
         """Measure every rule at ``at`` (now) and move each alert along its lifecycle."""
         instant = at or self.clock()
-        observations = evaluate(self._store, self.config, self.slo_set, instant)
+        findings = evaluate(self._store, self.config, self.slo_set, instant)
+        observations = list(findings.observations)
         if self._health is not None:
             observations += health_observations(self._health())
         created = 0
@@ -108,6 +127,7 @@ class AlertEngine:
                 created += int(new)
                 changes.append(change)
             self._apply(changes)
+            self._latest = findings
         fired = tuple(c.alert for c in changes if c.alert and _kinds(c) & {"firing"})
         resolved = tuple(c.alert for c in changes if c.alert and _kinds(c) & {"resolved"})
         return Evaluated(instant, len(observations), fired, resolved, created)

@@ -1,4 +1,5 @@
-"""One evaluation: every rule measured in the store at an instant, as ``Observation``s.
+"""One evaluation: every rule measured in the store at an instant, as ``Observation``s,
+and the status of every SLO of the SLO files at that instant, as ``Findings``.
 
 * Threshold rules over request histograms: ``_load`` builds each as an SLO of the
   rule's window, so its series filter and good/bad rule are the engine's own.
@@ -6,8 +7,12 @@
   with those filters (``sql/threshold_requests.sql``); ``p50``/``p95``/``p99`` are the
   engine's quantiles, from one batched ``status`` call.
 * Threshold rules over gauges and sums read ``sql/threshold_points.sql``.
-* SLO alerts come from the engine's ``status`` of the SLO files: the page and ticket
-  multi-window burn-rate pairs, the budget left, no data.
+* The engine's ``status`` of every SLO of the SLO files is computed once per evaluation
+  whenever there are SLOs, whether or not ``slo_alerts`` is configured, with each SLO's
+  1 h burn rate at each whole hour of the day before (``hourly_burn``): the dashboard's
+  ``GET /api/slos`` answers from it while it is younger than the interval.
+* SLO alerts come from that status, for the SLOs ``slo_alerts`` chooses: the page and
+  ticket multi-window burn-rate pairs, the budget left, no data.
 
 Numbers come from SQL; this module compares them and names the alerts.
 """
@@ -17,7 +22,8 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Final
 
 from alerting._config import AlertingConfig, Rule, SloAlerts
@@ -27,7 +33,16 @@ from alerting._template import render_all
 from alerting.channels import fingerprint
 from alerting.probes import ServiceHealth
 from processor.store import EXPONENTIAL_HISTOGRAM_TABLE, HISTOGRAM_TABLE, Queryable
-from slo_engine import FilterTable, SloSet, SloStatus, nanos, status
+from slo_engine import (
+    FilterTable,
+    SloSeries,
+    SloSet,
+    SloStatus,
+    StatusReport,
+    nanos,
+    slo_series,
+    status,
+)
 
 # Histogram aggregations read as request counts; the others are quantiles.
 COUNTED: Final = frozenset({"count", "rate", "error_ratio"})
@@ -37,21 +52,54 @@ _COMPARE: Final = {
     "lt": lambda a, b: a < b,
     "le": lambda a, b: a <= b,
 }
+# The dashboard's sparkline: the 1 h burn rate at each whole hour of the day before.
+HOURLY_WINDOW: Final = "1h"
+HOURLY_SPAN: Final = timedelta(days=1)
+HOURLY_STEP: Final = timedelta(hours=1)
 
 
-def evaluate(
-    store: Queryable, config: AlertingConfig, slo_set: SloSet, at: datetime
-) -> list[Observation]:
-    """What every rule of ``config`` and every SLO alert finds at ``at``."""
+@dataclass(frozen=True, slots=True)
+class Findings:
+    """What one evaluation found at ``at``: the observations of the rules and of the SLO
+    alerts chosen, and, when there are SLOs, the status of every one of them and its
+    ``hourly_burn`` series (otherwise None and empty)."""
+
+    at: datetime
+    observations: tuple[Observation, ...]
+    status: StatusReport | None
+    hourly_burn: tuple[SloSeries, ...]
+
+
+def evaluate(store: Queryable, config: AlertingConfig, slo_set: SloSet, at: datetime) -> Findings:
+    """What every rule of ``config`` and every SLO alert finds at ``at``, and the status
+    of every SLO of ``slo_set`` there."""
     found = _request_rules(store, [r for r in config.rules if r.probe is not None], at)
     found += [_points_rule(store, rule, at) for rule in config.rules if rule.probe is None]
-    if config.slo_alerts is not None and slo_set.slos:
+    if not slo_set.slos:
+        return Findings(at, tuple(found), None, ())
+    report = status(store, slo_set, at)
+    if config.slo_alerts is not None:
         chosen = config.slo_alerts.slos
-        slos = tuple(s for s in slo_set.slos if not chosen or s.name in chosen)
-        report = status(store, SloSet(slos, slo_set.exclusions), at)
         for slo_status in report.slos:
-            found += slo_observations(slo_status, config.slo_alerts)
-    return found
+            if not chosen or slo_status.slo in chosen:
+                found += slo_observations(slo_status, config.slo_alerts)
+    return Findings(at, tuple(found), report, hourly_burn(store, slo_set, report.evaluated_at))
+
+
+def hourly_burn(store: Queryable, slo_set: SloSet, at: datetime) -> tuple[SloSeries, ...]:
+    """Each SLO's 1 h burn rate at each whole hour of the day before ``at`` (the last
+    one at or before it): the whole hours read the hourly rollup."""
+    last_hour = at.replace(minute=0, second=0, microsecond=0)
+    return tuple(
+        slo_series(
+            store,
+            slo_set,
+            last_hour - HOURLY_SPAN,
+            last_hour,
+            HOURLY_STEP,
+            windows=[HOURLY_WINDOW],
+        )
+    )
 
 
 def _request_rules(store: Queryable, rules: list[Rule], at: datetime) -> list[Observation]:

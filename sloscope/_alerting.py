@@ -7,6 +7,10 @@ the store), and starts the evaluation loop and the probe loop, whose results fee
 as the ``sloscope.health_check.*`` gauges. SLO files that do not validate leave
 alerting idle rather than stop the ingest: the error is logged with every issue, as
 ``slo validate`` would print it.
+
+The evaluation loop runs whether or not the files have an ``alerting:`` section (then
+with the default interval and no rules): each evaluation computes the status of every
+SLO, which the engine keeps for ``GET /api/slos`` (``AlertEngine.latest``).
 """
 
 from __future__ import annotations

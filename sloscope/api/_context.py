@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +22,15 @@ from sloscope.config import ApiSettings
 
 HealthCheck = Callable[[], dict[str, Any]]
 """A part's own health (the OTLP receiver's counters): cheap, never blocking."""
+Clock = Callable[[], datetime]
+UTC_NOW: Clock = functools.partial(datetime.now, UTC)
 
 
 @dataclass(frozen=True, slots=True)
 class ApiContext:
     """The sessions the API reads through, its settings, the parts' health checks, and
-    the process's own metrics (the receiver's when it runs in this process)."""
+    the process's own metrics (the receiver's when it runs in this process). ``clock``
+    judges the age of the alert engine's latest evaluation (``GET /api/slos``)."""
 
     sessions: QuerySessions
     health: HealthProbe
@@ -38,6 +43,7 @@ class ApiContext:
     health_board: HealthBoard | None = None
     health_files: HealthFiles = field(default_factory=HealthFiles)
     monitoring: Monitoring = field(default_factory=Monitoring)
+    clock: Clock = UTC_NOW
 
     @classmethod
     def open(
@@ -50,6 +56,7 @@ class ApiContext:
         alerts: AlertEngine | None = None,
         health_board: HealthBoard | None = None,
         monitoring: Monitoring | None = None,
+        clock: Clock = UTC_NOW,
     ) -> ApiContext:
         """Open the API's own sessions on ``store`` (which is left to its other users)."""
         limits = QueryLimits.from_settings(settings)
@@ -63,6 +70,7 @@ class ApiContext:
             alerts=alerts,
             health_board=health_board,
             monitoring=monitoring or Monitoring(),
+            clock=clock,
         )
 
     def close(self) -> None:

@@ -8,34 +8,51 @@ then the least budget left; then the fastest burn). ``/api/slos/{name}``: that S
 status at ``end`` and its series (SLI, budget left, burn rate per window) from ``start``
 to ``end`` every ``step``. Both computed by the SLO engine on one of the API's sessions,
 off the event loop.
+
+Without ``at``, ``/api/slos`` answers from the alert engine's latest evaluation when
+there is one younger than the alerting interval (by the context's clock) of the same SLO
+files (``source: "evaluator"``): every evaluation computes the status and sparkline of
+every SLO, the same calls as here, so the answer is the one computed at
+``evaluated_at``, never older than the interval. Otherwise it computes
+(``source: "computed"``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Final
+from typing import Annotated, Final, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi import Path as PathParam
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from alerting import hourly_burn
+from alerting._evaluate import HOURLY_WINDOW
 from processor.store import Store
-from slo_engine import SloSeries, SloSet, SloStatus, load, read_sources, slo_series, status
+from slo_engine import (
+    SloSeries,
+    SloSet,
+    SloStatus,
+    StatusReport,
+    load,
+    read_sources,
+    slo_series,
+    status,
+)
 from sloscope.api._context import ApiContext, api_context
 from sloscope.api._errors import error_responses
 from sloscope.api._ranges import End, Start, Step, TimeRange, resolve
 
 router = APIRouter(tags=["slos"])
 
-FAST_WINDOW: Final = "1h"
+FAST_WINDOW: Final = HOURLY_WINDOW  # the sparkline's window too
 SLOW_WINDOW: Final = "6h"
-SPARKLINE_SPAN: Final = timedelta(days=1)
-SPARKLINE_STEP: Final = timedelta(hours=1)
 DEFAULT_DETAIL_SPAN: Final = timedelta(days=30)
 _URGENCY: Final = {"breached": 0, "warning": 1, "no_data": 2, "ok": 3}
 
@@ -63,11 +80,23 @@ class SloSummary(_Out):
     notes: list[str]
 
 
-class SloOverview(_Out):
-    """Every SLO, the most urgent first; ``sparkline`` entries are the 1 h burn rate at
-    each instant of ``sparkline_times``."""
+Source = Literal["evaluator", "computed"]
 
-    evaluated_at: datetime
+
+class SloOverview(_Out):
+    """Every SLO at ``evaluated_at``, the most urgent first; ``sparkline`` entries are
+    the 1 h burn rate at each instant of ``sparkline_times``. ``source``: ``evaluator``
+    when the alert engine's latest evaluation (younger than the alerting interval)
+    answered, ``computed`` when the request computed it."""
+
+    source: Source = Field(
+        description="evaluator: the alert engine's latest evaluation, younger than the "
+        "alerting interval; computed: computed for this request."
+    )
+    evaluated_at: datetime = Field(
+        description="The instant every number is computed at: the evaluation's, or the "
+        "one asked for (now by default)."
+    )
     fast_window: str
     slow_window: str
     sparkline_times: list[datetime]
@@ -90,8 +119,15 @@ At = Annotated[datetime | None, Query(description="ISO-8601 with a zone; default
 async def slo_overview(
     context: Annotated[ApiContext, Depends(api_context)], at: At = None
 ) -> SloOverview:
-    """Every SLO of the server's SLO directory, the most urgent first."""
-    instant = resolve(None, at, None).end
+    """Every SLO of the server's SLO directory, the most urgent first. Without ``at``,
+    from the alert engine's latest evaluation when it is younger than the alerting
+    interval (``source: evaluator``, ``evaluated_at`` its instant); otherwise computed
+    now (by the context's clock), or at ``at`` (``source: computed``)."""
+    instant = resolve(None, at, None).end if at is not None else context.clock()
+    if at is None:
+        evaluated = await run_in_threadpool(_evaluated, context)
+        if evaluated is not None:
+            return evaluated
     with context.sessions.take() as session:
         return await run_in_threadpool(_overview, session, context.slos_dir, instant)
 
@@ -123,26 +159,38 @@ def _slo_set(slos_dir: Path) -> SloSet:
     return load(read_sources([slos_dir]))
 
 
+def _evaluated(context: ApiContext) -> SloOverview | None:
+    """The overview from the alert engine's latest evaluation: None without an engine or
+    an evaluation, when it is as old as the interval (or from the future), or when the
+    SLO files have changed since the engine loaded them."""
+    engine = context.alerts
+    latest = engine.latest() if engine is not None else None
+    if engine is None or latest is None or latest.status is None:
+        return None
+    age = context.clock() - latest.at
+    if not timedelta(0) <= age < engine.config.timing.interval:
+        return None
+    if _slo_set(context.slos_dir) != engine.slo_set:
+        return None
+    return overview(latest.status, latest.hourly_burn, "evaluator")
+
+
 def _overview(session: Store, slos_dir: Path, instant: datetime) -> SloOverview:
     slo_set = _slo_set(slos_dir)
     report = status(session, slo_set, instant)
-    end = report.evaluated_at
-    last_hour = end.replace(minute=0)  # whole hours: the hourly rollup serves them
-    series = slo_series(
-        session,
-        slo_set,
-        last_hour - SPARKLINE_SPAN,
-        last_hour,
-        SPARKLINE_STEP,
-        windows=[FAST_WINDOW],
-    )
+    return overview(report, hourly_burn(session, slo_set, report.evaluated_at), "computed")
+
+
+def overview(report: StatusReport, series: Sequence[SloSeries], source: Source) -> SloOverview:
+    """The overview of ``report``, with the sparklines of ``series`` (``hourly_burn``)."""
     sparklines = {item.name: item.burn_rates.get(FAST_WINDOW, []) for item in series}
     times = series[0].times if series else []
     summaries = [
         _summary(item, sparklines.get(item.name, [None] * len(times))) for item in report.slos
     ]
     return SloOverview(
-        evaluated_at=end,
+        source=source,
+        evaluated_at=report.evaluated_at,
         fast_window=FAST_WINDOW,
         slow_window=SLOW_WINDOW,
         sparkline_times=times,

@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from alerting._engine import AlertEngine
+from alerting._evaluate import evaluate, hourly_burn
 from alerting._load import load_alerting
+from alerting._records import Observation
 from processor.store import Store
-from slo_engine import SpecError, load
+from slo_engine import SloSet, SpecError, load, status
 from tests.support.traffic import (
     GaugePoint,
     histogram_point,
@@ -153,3 +155,64 @@ def test_every_point_up_to_the_instant_counts(store: Store) -> None:
     (errors,) = [a for a in during.fired if a.labels["alertname"] == "checkout-errors"]
     assert errors.value == pytest.approx(0.1, rel=1e-12)
     assert errors.starts_at == T0 + timedelta(seconds=30)
+
+
+# FILES' availability SLO, and a latency one
+TWO_SLOS = (
+    FILES["slos/checkout.yaml"].split("alerting:", maxsplit=1)[0]
+    + """\
+  - name: checkout-latency
+    objective: 0.99
+    window: 30d
+    sli:
+      latency: {threshold: 0.15}
+"""
+)
+CHOSEN = """\
+alerting:
+  slo_alerts:
+    slos: [checkout-latency]
+"""
+
+
+def _slo_names(observations: tuple[Observation, ...]) -> set[str]:
+    return {o.labels["slo"] for o in observations if o.source == "slo"}
+
+
+def test_the_evaluation_keeps_every_slo_status_and_alerts_only_the_chosen(store: Store) -> None:
+    files = {"slos/checkout.yaml": TWO_SLOS + CHOSEN}
+    _traffic(store, T0 + timedelta(seconds=30), good=90, bad=10)
+    slo_set = load(files)
+    engine = AlertEngine(store, load_alerting(files), slo_set)
+    assert engine.latest_status() is None
+    at = T0 + timedelta(minutes=1)
+    engine.evaluate(at)
+    latest = engine.latest()
+    assert latest is not None
+    assert _slo_names(latest.observations) == {"checkout-latency"}
+    assert engine.latest_status() == (at, status(store, slo_set, at))
+    assert latest.status is not None
+    assert [s.slo for s in latest.status.slos] == ["checkout-availability", "checkout-latency"]
+    assert latest.hourly_burn == hourly_burn(store, slo_set, at)
+    assert [s.name for s in latest.hourly_burn] == ["checkout-availability", "checkout-latency"]
+
+
+def test_without_slo_alerts_the_status_is_still_computed(store: Store) -> None:
+    files = {"slos/checkout.yaml": TWO_SLOS}
+    _traffic(store, T0 + timedelta(seconds=30), good=90, bad=10)
+    slo_set = load(files)
+    found = evaluate(store, load_alerting(files), slo_set, T0 + timedelta(minutes=1))
+    assert found.observations == ()
+    assert found.status == status(store, slo_set, T0 + timedelta(minutes=1))
+    assert found.status is not None
+    assert found.status.slos[0].total == 100.0
+
+
+def test_without_slos_there_is_no_status(store: Store) -> None:
+    _traffic(store, T0 + timedelta(seconds=30), good=90, bad=10)
+    engine = AlertEngine(store, load_alerting({}), SloSet())
+    engine.evaluate(T0 + timedelta(minutes=1))
+    latest = engine.latest()
+    assert latest is not None
+    assert (latest.status, latest.hourly_burn) == (None, ())
+    assert engine.latest_status() is None

@@ -90,7 +90,7 @@ def edges(store: Store) -> Store:
 
 def _values(store: Store, at: datetime) -> dict[str, float]:
     found = evaluate(store, load_alerting({"slos/rules.yaml": CONFIG}), SloSet(()), at)
-    return {o.labels["alertname"]: o.value for o in found}
+    return {o.labels["alertname"]: o.value for o in found.observations}
 
 
 def test_a_point_ending_at_the_instant_counts_one_ending_at_the_start_does_not(
