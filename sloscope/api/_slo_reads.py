@@ -10,11 +10,10 @@ to ``end`` every ``step``. Both computed by the SLO engine on one of the API's s
 off the event loop.
 
 Without ``at``, ``/api/slos`` answers from the alert engine's latest evaluation when
-there is one younger than the alerting interval (by the context's clock) of the same SLO
-files (``source: "evaluator"``): every evaluation computes the status and sparkline of
-every SLO, the same calls as here, so the answer is the one computed at
-``evaluated_at``, never older than the interval. Otherwise it computes
-(``source: "computed"``).
+there is one younger than two alerting intervals (by the context's clock) of the same
+SLO files (``source: "evaluator"``): every evaluation computes the status and sparkline
+of every SLO, the same calls as here, so the answer is the one computed at
+``evaluated_at``. Otherwise it computes (``source: "computed"``).
 """
 
 from __future__ import annotations
@@ -82,16 +81,22 @@ class SloSummary(_Out):
 
 Source = Literal["evaluator", "computed"]
 
+FRESH_INTERVALS: Final = 2
+"""How many alerting intervals an evaluation serves ``/api/slos`` for. The loop waits one
+interval after an evaluation ends and publishes the next when it ends, so the latest is
+replaced before it is two intervals old whenever an evaluation takes under half an
+interval: requests do not fall back to computing between two evaluations."""
+
 
 class SloOverview(_Out):
     """Every SLO at ``evaluated_at``, the most urgent first; ``sparkline`` entries are
     the 1 h burn rate at each instant of ``sparkline_times``. ``source``: ``evaluator``
-    when the alert engine's latest evaluation (younger than the alerting interval)
+    when the alert engine's latest evaluation (younger than two alerting intervals)
     answered, ``computed`` when the request computed it."""
 
     source: Source = Field(
-        description="evaluator: the alert engine's latest evaluation, younger than the "
-        "alerting interval; computed: computed for this request."
+        description="evaluator: the alert engine's latest evaluation, younger than two "
+        "alerting intervals; computed: computed for this request."
     )
     evaluated_at: datetime = Field(
         description="The instant every number is computed at: the evaluation's, or the "
@@ -120,8 +125,8 @@ async def slo_overview(
     context: Annotated[ApiContext, Depends(api_context)], at: At = None
 ) -> SloOverview:
     """Every SLO of the server's SLO directory, the most urgent first. Without ``at``,
-    from the alert engine's latest evaluation when it is younger than the alerting
-    interval (``source: evaluator``, ``evaluated_at`` its instant); otherwise computed
+    from the alert engine's latest evaluation when it is younger than two alerting
+    intervals (``source: evaluator``, ``evaluated_at`` its instant); otherwise computed
     now (by the context's clock), or at ``at`` (``source: computed``)."""
     instant = resolve(None, at, None).end if at is not None else context.clock()
     if at is None:
@@ -161,14 +166,14 @@ def _slo_set(slos_dir: Path) -> SloSet:
 
 def _evaluated(context: ApiContext) -> SloOverview | None:
     """The overview from the alert engine's latest evaluation: None without an engine or
-    an evaluation, when it is as old as the interval (or from the future), or when the
+    an evaluation, when it is ``FRESH_INTERVALS`` intervals old (or from the future), or when the
     SLO files have changed since the engine loaded them."""
     engine = context.alerts
     latest = engine.latest() if engine is not None else None
     if engine is None or latest is None or latest.status is None:
         return None
     age = context.clock() - latest.at
-    if not timedelta(0) <= age < engine.config.timing.interval:
+    if not timedelta(0) <= age < FRESH_INTERVALS * engine.config.timing.interval:
         return None
     if _slo_set(context.slos_dir) != engine.slo_set:
         return None

@@ -5,6 +5,7 @@ is asked for once. Screenshots: test-artifacts/dashboard/."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -89,6 +90,10 @@ def test_overview_lists_every_slo_most_urgent_first(page, url, module_store, slo
     expected = {s.name: s for s in reference.slos}
     assert [row[1] for row in rows] == ["shop-availability", "shop-latency", "hostile"]
     assert [row[0] for row in rows] == ["breached", "warning", "ok"]
+    # No alert engine behind this API: the page says the numbers were computed, and when.
+    evaluated = page.locator("#evaluated").inner_text()
+    stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC"
+    assert re.fullmatch(rf"As of {stamp} · computed for this view", evaluated), evaluated
     # shop-latency: 1 slow request in every 3 of /a, /b all fast: 360 + 180 requests in
     # 3 h, 180 slow
     latency, reference_latency = rows[1], expected["shop-latency"]

@@ -248,6 +248,12 @@ async function waitingAlerts() {
   }
 }
 
+// Where the overview's numbers come from (SloOverview.source).
+const EVALUATED_BY = {
+  evaluator: "from the alert engine's latest evaluation",
+  computed: "computed for this view",
+};
+
 const overview = {
   data: null,
   waiting: null,
@@ -282,6 +288,8 @@ const overview = {
     const services = [...new Set(this.data.slos.map((s) => s.service))].sort();
     const chosen = params.get("service") || "";
     fillSelect(select, services, chosen, "every service");
+    $("evaluated").textContent =
+      "As of " + utcTime(this.data.evaluated_at) + " · " + EVALUATED_BY[this.data.source];
     this.drawWaiting(chosen);
     const rows = this.data.slos.filter((s) => !chosen || s.service === chosen);
     for (const chart of this.sparklines) chart.destroy();
