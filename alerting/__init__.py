@@ -10,7 +10,7 @@ docs/alerting.md is the user's guide.
 
 from alerting._config import AlertingConfig
 from alerting._engine import AlertEngine, Evaluated
-from alerting._evaluate import Findings, hourly_burn
+from alerting._evaluate import HOURLY_WINDOW, Findings, hourly_burn
 from alerting._load import load_alerting
 from alerting._records import AlertEvent, AlertRecord, Observation, Silence
 from alerting._views import (
@@ -24,6 +24,7 @@ from alerting._views import (
 from alerting.errors import AlertingError, InvalidAction, NotFound
 
 __all__ = [
+    "HOURLY_WINDOW",
     "AlertDetail",
     "AlertEngine",
     "AlertEvent",

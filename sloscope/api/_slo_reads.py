@@ -31,8 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from alerting import hourly_burn
-from alerting._evaluate import HOURLY_WINDOW
+from alerting import HOURLY_WINDOW, hourly_burn
 from processor.store import Store
 from slo_engine import (
     SloSeries,
