@@ -8,7 +8,7 @@ id source are injected, so tests replay any sequence of instants.
 
 The engine keeps the ``Findings`` of its latest evaluation (``latest``,
 ``latest_status``): the status of every SLO at that instant, which the dashboard's
-``GET /api/slos`` serves while it is younger than the interval.
+``GET /api/slos`` serves while it is younger than two intervals.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ and the status of every SLO of the SLO files at that instant, as ``Findings``.
 * The engine's ``status`` of every SLO of the SLO files is computed once per evaluation
   whenever there are SLOs, whether or not ``slo_alerts`` is configured, with each SLO's
   1 h burn rate at each whole hour of the day before (``hourly_burn``): the dashboard's
-  ``GET /api/slos`` answers from it while it is younger than the interval.
+  ``GET /api/slos`` answers from it while it is younger than two intervals.
 * SLO alerts come from that status, for the SLOs ``slo_alerts`` chooses: the page and
   ticket multi-window burn-rate pairs, the budget left, no data.
 

@@ -11,7 +11,7 @@ call's response time (Resource Timing: request start to response end). Two modes
 the same run: ``computed``, no alert engine (``GET /api/slos`` computes every SLO's
 status and sparkline on each request), and ``evaluator``, an alert engine whose
 evaluation runs (untimed) before each page load, as ``sloscope serve``'s loop keeps one
-younger than the interval (``GET /api/slos`` answers from it). The reference, measured
+younger than two intervals (``GET /api/slos`` answers from it). The reference, measured
 in the same run: the SLO engine's ``status`` for the same 50 SLOs called directly, the
 bulk of the computed ``GET /api/slos``; the evaluation's own time is reported beside it.
 Bars: each page under 2 s, each API call under 500 ms.
