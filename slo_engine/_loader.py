@@ -117,11 +117,16 @@ def _in_order(issues: Iterable[SpecIssue]) -> tuple[SpecIssue, ...]:
     return tuple(sorted(set(issues), key=lambda i: (i.source, i.line, i.column, i.field)))
 
 
-def read_sources(paths: Iterable[FilePath]) -> dict[str, str]:
-    """The text of every SLO file under ``paths``; unreadable ones are SpecErrors."""
+def read_sources(paths: Iterable[FilePath], *, missing_ok: bool = False) -> dict[str, str]:
+    """The text of every SLO file under ``paths``; unreadable ones are SpecErrors. With
+    ``missing_ok``, a path that does not exist holds no file: a server's default SLO
+    directory, absent on a first run, means no SLOs, where a path a command was given
+    must exist."""
     sources: dict[str, str] = {}
     issues = []
     for path in paths:
+        if missing_ok and not path.exists():
+            continue
         files = sorted([*path.rglob("*.yaml"), *path.rglob("*.yml")]) if path.is_dir() else [path]
         for file in files:
             try:

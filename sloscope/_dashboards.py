@@ -122,7 +122,7 @@ def load_dashboards(sources: Mapping[str, str], *, shipped: bool = True) -> list
 
 def read_dashboards(slos_dir: Path) -> list[Dashboard]:
     """The dashboards of the SLO directory (when there is one) and the shipped ones."""
-    return load_dashboards(read_sources([slos_dir]) if slos_dir.is_dir() else {})
+    return load_dashboards(read_sources([slos_dir], missing_ok=True))
 
 
 def shipped_sources() -> dict[str, str]:

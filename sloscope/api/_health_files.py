@@ -21,7 +21,7 @@ class HealthFiles:
 
     def board(self, slos_dir: Path) -> HealthBoard:
         """Reads files: call it off the event loop. ``SpecError`` when they are wrong."""
-        sources = read_sources([slos_dir]) if slos_dir.exists() else {}
+        sources = read_sources([slos_dir], missing_ok=True)
         with self._lock:
             if sources != self._sources:
                 self._board = HealthBoard(load_health_checks(sources))

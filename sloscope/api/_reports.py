@@ -35,7 +35,7 @@ async def sla(body: SlaRequest, context: Annotated[ApiContext, Depends(api_conte
 
 
 def _report(session: Store, body: SlaRequest, slos_dir: Path) -> SlaReport:
-    sources = body.files if body.files is not None else read_sources([slos_dir])
+    sources = body.files if body.files is not None else read_sources([slos_dir], missing_ok=True)
     now = body.as_of or datetime.now(UTC)
     return sla_report(session, load(sources), body.month, body.timezone, now)
 

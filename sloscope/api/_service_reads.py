@@ -75,7 +75,7 @@ async def service_detail(
 
 
 def _list(session: Store, slos_dir: Path, found: TimeRange) -> ServiceList:
-    slo_set = load(read_sources([slos_dir]))
+    slo_set = load(read_sources([slos_dir], missing_ok=True))
     counts: dict[str, int] = {}
     for slo in slo_set.slos:
         counts[slo.service] = counts.get(slo.service, 0) + 1

@@ -160,7 +160,7 @@ async def slo_detail(
 
 
 def _slo_set(slos_dir: Path) -> SloSet:
-    return load(read_sources([slos_dir]))
+    return load(read_sources([slos_dir], missing_ok=True))
 
 
 def _evaluated(context: ApiContext) -> SloOverview | None:

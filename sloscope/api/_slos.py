@@ -33,5 +33,5 @@ async def slo_status(
 
 
 def _status(session: Store, body: StatusRequest, slos_dir: Path) -> StatusReport:
-    sources = body.files if body.files is not None else read_sources([slos_dir])
+    sources = body.files if body.files is not None else read_sources([slos_dir], missing_ok=True)
     return status(session, load(sources), body.at or datetime.now(UTC))

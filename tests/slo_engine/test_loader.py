@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from slo_engine import SpecError, load
+from slo_engine import SpecError, load, read_sources
 from slo_engine._model import Budgeting, Op, SliKind
 
 NATIVE = """\
@@ -235,3 +235,16 @@ def test_warnings_travel_with_the_errors():
         )
     assert [i.field for i in caught.value.issues] == ["slos[0].objective"]
     assert [w.field for w in caught.value.warnings] == ["slos[1].sli.latency_percentile.threshold"]
+
+
+def test_a_missing_path_is_an_error_unless_missing_is_ok(tmp_path) -> None:
+    absent = tmp_path / "slos"
+    with pytest.raises(SpecError, match="cannot read: No such file or directory"):
+        read_sources([absent])
+    (tmp_path / "here.yaml").write_text("service: shop\nslos: []\n")
+    assert read_sources([absent, tmp_path / "here.yaml"], missing_ok=True) == {
+        str(tmp_path / "here.yaml"): "service: shop\nslos: []\n"
+    }
+    (tmp_path / "binary.yaml").write_bytes(b"\xff\xfe")
+    with pytest.raises(SpecError, match="not UTF-8 text"):
+        read_sources([absent, tmp_path], missing_ok=True)

@@ -73,6 +73,27 @@ def test_status_reads_the_server_slo_directory_by_default(client: httpx.Client) 
     assert names == ["availability", "latency-minutes"]
 
 
+def test_a_server_without_its_slo_directory_has_no_slos(store: Store, tmp_path: Path) -> None:
+    """``make run`` on a fresh clone: ./slos does not exist, and the pages say so rather
+    than fail."""
+    absent = tmp_path / "slos"
+    with serving_api(store, slos_dir=absent) as url, httpx.Client(base_url=url) as client:
+        overview = client.get("/api/slos")
+        listed = client.get("/api/services")
+        report = client.post("/api/slos/status", json={"at": END.isoformat()})
+        given = client.post("/api/slos/status", json={"files": {"s.yaml": SLOS}})
+    assert overview.status_code == 200, overview.text
+    assert overview.json()["slos"] == []
+    assert listed.status_code == 200, listed.text
+    assert report.status_code == 200, report.text
+    assert StatusReport.model_validate_json(report.content).slos == []
+    assert [s.name for s in StatusReport.model_validate_json(given.content).slos] == [
+        "availability",
+        "latency-minutes",
+    ]
+    assert not absent.exists()
+
+
 def test_spec_errors_answer_422_with_every_issue(client: httpx.Client) -> None:
     bad = SLOS.replace("objective: 0.9", "objective: 2")
     response = client.post("/api/slos/status", json={"files": {"bad.yaml": bad}})
