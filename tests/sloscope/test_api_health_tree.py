@@ -104,9 +104,11 @@ def test_a_live_board_is_answered_as_it_stands(store):
 def test_the_route_wants_the_api_token_when_one_is_set(store, tmp_path):
     settings = ApiSettings(token=SecretStr("s3cret-token-0123456789"))
     with serving_api(store, settings, slos_dir=tmp_path) as url:
-        assert httpx.get(f"{url}/api/health", timeout=30).status_code == 401
         headers = {"authorization": "Bearer s3cret-token-0123456789"}
-        assert httpx.get(f"{url}/api/health", headers=headers, timeout=30).status_code == 200
+        for query in ("", "?service=checkout"):
+            assert httpx.get(f"{url}/api/health{query}", timeout=30).status_code == 401
+            answer = httpx.get(f"{url}/api/health{query}", headers=headers, timeout=30)
+            assert answer.status_code == 200
 
 
 def _chain(folder: Path, up_port: int, down_port: int) -> Path:
