@@ -93,13 +93,14 @@ class SliceGrid:
         """(slice seconds, excluded ranges, window starts, end) in Unix seconds."""
         return (
             int(self.length.total_seconds()),
-            [(_unix(r.start), _unix(r.end)) for r in self.excluded],
-            [_unix(start) for start in self.window_starts],
-            _unix(self.end),
+            [(unix(r.start), unix(r.end)) for r in self.excluded],
+            [unix(start) for start in self.window_starts],
+            unix(self.end),
         )
 
 
-def _unix(instant: datetime) -> int:
+def unix(instant: datetime) -> int:
+    """``instant`` in Unix seconds."""
     return int((instant - EPOCH).total_seconds())
 
 

@@ -6,7 +6,8 @@ Per histogram source (explicit, exponential), one SQL file run once for all SLOs
   against the series, sum requests per window (occurrences, burn rates) and give each
   SLO's window percentiles, all in one query (their ``_raw`` twins read the raw tables);
 * for the SLOs budgeted by slices, ``series.sql`` matches their series and
-  ``histogram_slices.sql`` / ``exponential_slices.sql`` count their time slices.
+  ``histogram_slices.sql`` / ``exponential_slices.sql`` count their time slices, past
+  hours counted once and kept (``_slice_blocks``).
 
 This module builds the parameters, and turns the rows into ``Measured`` values.
 """
@@ -14,15 +15,23 @@ This module builds the parameters, and turns the rows into ``Measured`` values.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from processor.store import Queryable
-from slo_engine._evaluation import WINDOW, Context, Measured, slice_kind
+from processor.store import Queryable, Store
+from slo_engine._evaluation import WINDOW, Context, Measured, slice_kind, unix
 from slo_engine._model import Budgeting, SliKind, Source
 from slo_engine._params import FilterTable
 from slo_engine._plan import DAY, MINUTE, floor, nanos, plan
+from slo_engine._slice_blocks import (
+    SLICE_CACHE,
+    BlockPlan,
+    Dims,
+    minute_parts,
+    plan_blocks,
+    window_sums,
+)
 from slo_engine._sql import QUERY_SETTINGS, sql
 from slo_engine._status_model import Latency
 from slo_engine._timeslices import SliceCounts, outcome
@@ -33,6 +42,11 @@ MatchedRow = tuple[int, str, str, int, int, list[str]]
 _SOURCES = {
     Source.HISTOGRAM: ("histogram_windows", "histogram_slices"),
     Source.EXPONENTIAL_HISTOGRAM: ("exponential_windows", "exponential_slices"),
+}
+# The minute rollup each slices query reads: the table whose parts key its blocks.
+_MINUTE_TABLES = {
+    "histogram_slices": "slo_histogram_1m",
+    "exponential_slices": "slo_exponential_histogram_1m",
 }
 
 
@@ -233,10 +247,17 @@ def _latency(quantiles: Sequence[tuple[float, float]]) -> Latency:
 
 
 def slice_parameters(
-    found: Sequence[Context], matched: Sequence[Sequence[MatchedRow]], *, use_rollups: bool
+    found: Sequence[Context],
+    matched: Sequence[Sequence[MatchedRow]],
+    *,
+    use_rollups: bool,
+    blocks: BlockPlan | None = None,
 ) -> dict[str, Any]:
-    """Parameters of ``histogram_slices.sql`` and ``exponential_slices.sql``."""
+    """Parameters of ``histogram_slices.sql`` and ``exponential_slices.sql``; without
+    ``blocks``, every block is counted."""
     grids = [c.grid() for c in found]
+    if blocks is None:
+        blocks = plan_blocks(grids, [None] * len(grids), None, SLICE_CACHE)
     names = ("s_kind", "s_threshold", "s_q", "s_slice", "s_target", "s_min_events", "s_ratio")
     columns: dict[str, list[Any]] = {
         name: [] for name in (*names, "s_excluded", "s_window_starts", "s_end")
@@ -273,8 +294,36 @@ def slice_parameters(
         # Slices are whole: none reads past the end of the last whole slice.
         "read_from": min(g.read_from for g in grids),
         "read_to": max(g.end for g in grids),
+        **blocks.parameters(),
         **columns,
     }
+
+
+def _identity(name: str, context: Context, rows: Sequence[MatchedRow]) -> Hashable:
+    """What an SLO's block counts depend on besides time and rows: the query, the SLO as
+    it reads it and the series it matched."""
+    slo, sli = context.slo, context.slo.sli
+    series = tuple(sorted((row[1], row[2], row[3], row[4], tuple(row[5])) for row in rows))
+    return (
+        name, sli.kind, sli.threshold, sli.percentile, slo.slice, slo.slice_target,
+        slo.min_events, slo.budgeting, series,
+    )  # fmt: skip
+
+
+def _blocks(
+    store: Queryable,
+    name: str,
+    found: Sequence[Context],
+    matched: Sequence[Sequence[MatchedRow]],
+    *,
+    use_rollups: bool,
+) -> BlockPlan:
+    """The block plan; blocks are kept only for the rollups of a store held here."""
+    grids = [c.grid() for c in found]
+    identities = [_identity(name, c, rows) for c, rows in zip(found, matched, strict=True)]
+    held = use_rollups and isinstance(store, Store)
+    parts = minute_parts(store, _MINUTE_TABLES[name]) if held else None
+    return plan_blocks(grids, identities, parts, SLICE_CACHE)
 
 
 def measure_slices(
@@ -286,23 +335,33 @@ def measure_slices(
     use_rollups: bool,
 ) -> None:
     """Slices per window of the time-slice SLOs; the SLO window keeps its percentiles."""
-    grids = [c.grid() for c in found]
-    parameters = slice_parameters(found, matched, use_rollups=use_rollups)
+    blocks = _blocks(store, name, found, matched, use_rollups=use_rollups)
+    parameters = slice_parameters(found, matched, use_rollups=use_rollups, blocks=blocks)
     groups = dimension_groups(matched)
-    counted: dict[tuple[int, tuple[str, ...]], dict[int, SliceCounts]] = {}
-    for slo, group, window, slices, low, good, ratio_sum in store.query(sql(name), parameters):
+    per_window: dict[tuple[int, Dims], dict[int, SliceCounts]] = {}
+    counted: list[dict[int, dict[Dims, SliceCounts]]] = [{} for _ in found]
+    rows = store.query(sql(name), parameters)
+    for slo, group, window, block, slices, low, good, ratio_sum in rows:
         assert groups[group - 1][0] == slo
-        counted.setdefault(groups[group - 1], {})[window] = SliceCounts(
-            slices, low, good, ratio_sum
-        )
-    for index, (context, grid) in enumerate(zip(found, grids, strict=True), start=1):
-        dims_seen = {dims for (slo, dims) in counted if slo == index} | set(context.results)
+        counts = SliceCounts(slices, low, good, ratio_sum)
+        dims = groups[group - 1][1]
+        if window:
+            per_window.setdefault((slo, dims), {})[window] = counts
+        else:
+            counted[slo - 1].setdefault(block, {})[dims] = counts
+    settled = blocks.settle(counted, SLICE_CACHE)
+    for index, context in enumerate(found, start=1):
+        grid = context.grid()
+        sums = window_sums(settled[index - 1], [unix(start) for start in grid.window_starts])
+        dims_seen = {d for (slo, d) in per_window if slo == index} | set(context.results)
+        dims_seen |= {d for by_dims in sums for d in by_dims}
         for dims in dims_seen:
-            by_window = counted.get((index, dims), {})
+            by_window = per_window.get((index, dims), {})
             results = context.results.setdefault(dims, {})
             for k, label in enumerate(context.windows, start=1):
+                counts = by_window.get(k, SliceCounts()) + sums[k - 1].get(dims, SliceCounts())
                 result = outcome(
-                    by_window.get(k, SliceCounts()),
+                    counts,
                     grid.expected[k - 1],
                     context.slo.no_data,
                     ratio=context.slo.budgeting is Budgeting.RATIO_TIMESLICES,

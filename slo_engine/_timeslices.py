@@ -37,6 +37,14 @@ class SliceCounts:
     good: int = 0
     ratio_sum: float = 0.0
 
+    def __add__(self, other: SliceCounts) -> SliceCounts:
+        return SliceCounts(
+            self.with_data + other.with_data,
+            self.low_traffic + other.low_traffic,
+            self.good + other.good,
+            self.ratio_sum + other.ratio_sum,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class SliceOutcome:

@@ -1,14 +1,14 @@
 -- exponential_slices: time-slice counts of exponential-histogram SLOs, per SLO, dimension
--- values and window: the same rows and rules as histogram_slices.sql, with each slice's
+-- values and window or hour block: the same rows and rules as histogram_slices.sql, with each slice's
 -- scales merged at the smallest (sloscope_exponential_merge_v1) and the threshold count
 -- and quantile taken from sloscope_exponential_count_le_v1 and
 -- sloscope_exponential_quantile_v1 (log-linear inside a bucket).
 -- Minutes come from slo_exponential_histogram_1m, or with use_raw = 1 from
 -- otel_metrics_exponential_histogram. Series (bucket_series: those whose buckets are
--- summed) and SLO columns as in histogram_slices.sql.
+-- summed), SLO columns, read hours and blocks as in histogram_slices.sql.
 --
 -- Parameters: db, series, bucket_series, m_slo, m_service, m_metric, m_hash, m_good, m_group,
--- use_raw, read_from, read_to, s_kind, s_threshold, s_q, s_slice, s_target,
+-- use_raw, read_from, read_to, read_hours, block_from, block_count, block_modes, s_kind, s_threshold, s_q, s_slice, s_target,
 -- s_min_events, s_ratio, s_excluded, s_window_starts, s_end.
 WITH
     ${SLICE_SERIES},
@@ -32,6 +32,7 @@ WITH
         WHERE {use_raw:UInt8} = 0
             AND (ServiceName, MetricName, AttributesHash) IN {series:Array(Tuple(String, String, UInt64))}
             AND TimeUnix >= {read_from:DateTime} AND TimeUnix < {read_to:DateTime}
+            AND intDiv(toUnixTimestamp(TimeUnix), 3600) IN {read_hours:Array(UInt32)}
         GROUP BY ServiceName, MetricName, AttributesHash, Scale, minute
         UNION ALL
         SELECT
@@ -55,6 +56,8 @@ WITH
             AND sloscope_point_in_v1(TimeUnix, TimeUnixNano,
                 toUnixTimestamp({read_from:DateTime}) * 1000000000,
                 toUnixTimestamp({read_to:DateTime}) * 1000000000)
+            AND intDiv(toUnixTimestamp(sloscope_point_minute_v1(TimeUnixNano)), 3600)
+                IN {read_hours:Array(UInt32)}
             AND bitAnd(Flags, 1) = 0
             AND AggregationTemporality = 1
             AND (ServiceName, MetricName, cityHash64(Attributes)) IN {series:Array(Tuple(String, String, UInt64))}
@@ -67,7 +70,7 @@ WITH
             Scale, total, zero_count, zero_threshold, positive, negative, low, high, missing
         FROM minutes
         INNER JOIN matched USING (ServiceName, MetricName, AttributesHash)
-        WHERE slice + slice_s <= slices_end
+        WHERE slice + slice_s <= slices_end AND ${SLICE_MODE} != 0
             AND NOT arrayExists(r -> slice < r.2 AND slice + slice_s > r.1, excluded)
     ),
     scales AS (
@@ -153,15 +156,4 @@ WITH
                 AS good_slice
         FROM judged
     )
-SELECT
-    slo,
-    dim_group,
-    window,
-    count() AS slice_count,
-    countIf(low_traffic) AS low_traffic_count,
-    countIf(good_slice) AS good_slice_count,
-    arraySum(arraySort(groupArrayIf(ratio, ratio_sum_wanted AND NOT low_traffic))) AS ratio_sum
-FROM verdicts
-ARRAY JOIN arrayFilter(k -> slice >= window_starts[k], range(1, length(window_starts) + 1)) AS window
-GROUP BY slo, dim_group, window
-ORDER BY slo, dim_group, window
+${SLICE_TOTALS}

@@ -1,13 +1,13 @@
 -- histogram_slices: time-slice counts of explicit-bucket histogram SLOs, per SLO,
--- dimension values and window.
+-- dimension values and window or hour block.
 --
--- Returns one row per (slo, dim_group, window) that had a slice with events: slo (1-based
--- index into the s_* columns), dim_group (as m_group numbers them), window (1-based index into the SLO's window starts),
--- slice_count (slices with events), low_traffic_count (those with fewer than
--- min_events), good_slice_count and, for a ratio_timeslices SLO, ratio_sum (the sum of
--- the per-slice ratios of the slices that are not low traffic, added in sorted order so
--- that it does not depend on how rows arrive; 0 for the others, which have no use for it:
--- sorting every window's slices is most of this query's last step).
+-- Returns one row per (slo, dim_group, window, block) that had a slice with events: slo
+-- (1-based index into the s_* columns), dim_group (as m_group numbers them), window
+-- (1-based index into the SLO's window starts, 0 for a block), block (the Unix start of
+-- an hour counted as one block, 0 for a window; see _slice_mode.sql), slice_count (slices
+-- with events), low_traffic_count (those with fewer than min_events), good_slice_count
+-- and, for a ratio_timeslices SLO, ratio_sum (the sum of the per-slice ratios of the
+-- slices that are not low traffic; _slice_totals.sql).
 --
 -- A slice is slice_s seconds long and starts at a multiple of slice_s since the epoch;
 -- only slices that lie wholly before slices_end and touch no excluded range count, and a
@@ -28,8 +28,10 @@
 -- slice_target, min_events, excluded (start, end) ranges, window starts and the end of
 -- the last whole slice, times in Unix seconds.
 --
+-- Only minutes of the hours in read_hours are read.
+--
 -- Parameters: db, series, bucket_series, m_slo, m_service, m_metric, m_hash, m_good, m_group,
--- use_raw, read_from, read_to, s_kind, s_threshold, s_q, s_slice, s_target,
+-- use_raw, read_from, read_to, read_hours, block_from, block_count, block_modes, s_kind, s_threshold, s_q, s_slice, s_target,
 -- s_min_events, s_ratio, s_excluded, s_window_starts, s_end.
 WITH
     ${SLICE_SERIES},
@@ -43,6 +45,7 @@ WITH
                 SELECT ServiceName, MetricName, AttributesHash FROM matched
                 WHERE kind = 'availability')
             AND TimeUnix >= {read_from:DateTime} AND TimeUnix < {read_to:DateTime}
+            AND intDiv(toUnixTimestamp(TimeUnix), 3600) IN {read_hours:Array(UInt32)}
         UNION ALL
         SELECT
             ServiceName,
@@ -55,6 +58,8 @@ WITH
             AND sloscope_point_in_v1(TimeUnix, TimeUnixNano,
                 toUnixTimestamp({read_from:DateTime}) * 1000000000,
                 toUnixTimestamp({read_to:DateTime}) * 1000000000)
+            AND intDiv(toUnixTimestamp(sloscope_point_minute_v1(TimeUnixNano)), 3600)
+                IN {read_hours:Array(UInt32)}
             AND bitAnd(Flags, 1) = 0
             AND AggregationTemporality = 1
             AND (ServiceName, MetricName, cityHash64(Attributes)) IN {series:Array(Tuple(String, String, UInt64))}
@@ -71,7 +76,7 @@ WITH
             1 AS extremes_known
         FROM counts
         INNER JOIN matched USING (ServiceName, MetricName, AttributesHash)
-        WHERE kind = 'availability' AND slice + slice_s <= slices_end
+        WHERE kind = 'availability' AND slice + slice_s <= slices_end AND ${SLICE_MODE} != 0
         GROUP BY slo, dim_group, slice
     ),
     minutes AS (
@@ -93,6 +98,7 @@ WITH
         WHERE {use_raw:UInt8} = 0
             AND (ServiceName, MetricName, AttributesHash) IN {bucket_series:Array(Tuple(String, String, UInt64))}
             AND TimeUnix >= {read_from:DateTime} AND TimeUnix < {read_to:DateTime}
+            AND intDiv(toUnixTimestamp(TimeUnix), 3600) IN {read_hours:Array(UInt32)}
         UNION ALL
         SELECT
             ServiceName,
@@ -111,6 +117,8 @@ WITH
             AND sloscope_point_in_v1(TimeUnix, TimeUnixNano,
                 toUnixTimestamp({read_from:DateTime}) * 1000000000,
                 toUnixTimestamp({read_to:DateTime}) * 1000000000)
+            AND intDiv(toUnixTimestamp(sloscope_point_minute_v1(TimeUnixNano)), 3600)
+                IN {read_hours:Array(UInt32)}
             AND bitAnd(Flags, 1) = 0
             AND AggregationTemporality = 1
             AND (ServiceName, MetricName, cityHash64(Attributes)) IN {bucket_series:Array(Tuple(String, String, UInt64))}
@@ -131,7 +139,7 @@ WITH
             bounds[-1] AS last_bound
         FROM minutes
         INNER JOIN matched USING (ServiceName, MetricName, AttributesHash)
-        WHERE kind != 'availability' AND slice + slice_s <= slices_end
+        WHERE kind != 'availability' AND slice + slice_s <= slices_end AND ${SLICE_MODE} != 0
     ),
     layouts AS (
         SELECT
@@ -187,15 +195,4 @@ WITH
         WHERE events > 0
             AND NOT arrayExists(r -> slice < r.2 AND slice + slice_s > r.1, excluded)
     )
-SELECT
-    slo,
-    dim_group,
-    window,
-    count() AS slice_count,
-    countIf(low_traffic) AS low_traffic_count,
-    countIf(good_slice) AS good_slice_count,
-    arraySum(arraySort(groupArrayIf(ratio, ratio_sum_wanted AND NOT low_traffic))) AS ratio_sum
-FROM verdicts
-ARRAY JOIN arrayFilter(k -> slice >= window_starts[k], range(1, length(window_starts) + 1)) AS window
-GROUP BY slo, dim_group, window
-ORDER BY slo, dim_group, window
+${SLICE_TOTALS}

@@ -39,8 +39,9 @@ def _parameters(name: str) -> dict[str, Any]:
         return _requests.window_parameters(requests, END, use_rollups=False)
     if name.endswith("_slices") and name != "gauge_slices":
         return _requests.slice_parameters(requests[1:], [MATCHED], use_rollups=False)
-    if name in ("gauge_slices", "cumulative_rows", "slo_steps"):
+    if name in ("gauge_slices", "cumulative_rows", "slo_steps", "slice_parts"):
         return {
+            "slice_parts": lambda: {"table": "slo_histogram_1m"},
             "gauge_slices": lambda: _gauges.gauge_parameters(gauges),
             "cumulative_rows": lambda: _foreign_rows.cumulative_parameters(requests),
             "slo_steps": lambda: _steps_parameters(requests),
