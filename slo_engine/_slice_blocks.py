@@ -123,15 +123,21 @@ def minute_parts(store: Queryable, table: str) -> MinuteParts | None:
     return MinuteParts(uuid, {hour: tuple(sorted(names)) for hour, names in by_hour.items()})
 
 
-def hour_mode(grid: SliceGrid, start: int) -> int:
-    """The mode of the hour from ``start`` (Unix seconds) for an SLO cut by ``grid``."""
+def hour_modes(grid: SliceGrid, hours: range) -> list[int]:
+    """The mode of each of ``hours`` (hour numbers) for an SLO cut by ``grid``."""
     first, end = unix(grid.read_from), unix(grid.end)
-    if start + HOUR <= first or start >= end:
-        return SKIP
     tiles = HOUR % int(grid.length.total_seconds()) == 0
-    inside = first <= start and start + HOUR <= end
-    whole = all(w <= start or w >= start + HOUR for w in map(unix, grid.window_starts))
-    return BLOCK if tiles and inside and whole else WINDOWS
+    cut = {start // HOUR for start in map(unix, grid.window_starts) if start % HOUR}
+    modes = []
+    for hour in hours:
+        start = hour * HOUR
+        if start + HOUR <= first or start >= end:
+            modes.append(SKIP)
+        elif tiles and first <= start and start + HOUR <= end and hour not in cut:
+            modes.append(BLOCK)
+        else:
+            modes.append(WINDOWS)
+    return modes
 
 
 def excluded_in(grid: SliceGrid, start: int) -> tuple[tuple[int, int], ...]:
@@ -221,9 +227,8 @@ def _plan_one(
     hours: range,
 ) -> _Planned:
     planned = _Planned()
-    for hour in hours:
+    for hour, mode in zip(hours, hour_modes(grid, hours), strict=True):
         start = hour * HOUR
-        mode = hour_mode(grid, start)
         if mode == BLOCK and parts is not None:
             key = (parts.table, identity, start, excluded_in(grid, start), parts.names(hour))
             found = cache.get(key)

@@ -198,7 +198,11 @@ def test_the_cache_drops_the_least_recently_used():
 
 def test_window_sums_add_each_block_to_the_windows_that_hold_it():
     one = SliceCounts(with_data=1, good=1, ratio_sum=0.5)
-    blocks = {0: {(): one}, 3600: {(): one, ("x",): one}, 7200: {}}
+    blocks: dict[int, dict[tuple[str, ...], SliceCounts]] = {
+        0: {(): one},
+        3600: {(): one, ("x",): one},
+        7200: {},
+    }
     sums = window_sums(blocks, [3600, 0, 9000])
     assert sums[0] == {(): one, ("x",): one}
     assert sums[1] == {(): SliceCounts(2, 0, 2, 1.0), ("x",): one}
