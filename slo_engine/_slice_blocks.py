@@ -226,18 +226,20 @@ def _plan_one(
     cache: SliceCache,
     hours: range,
 ) -> _Planned:
-    planned = _Planned()
-    for hour, mode in zip(hours, hour_modes(grid, hours), strict=True):
+    planned = _Planned(hour_modes(grid, hours))
+    if parts is None:
+        return planned
+    for index, hour in enumerate(hours):
+        if planned.modes[index] != BLOCK:
+            continue
         start = hour * HOUR
-        if mode == BLOCK and parts is not None:
-            key = (parts.table, identity, start, excluded_in(grid, start), parts.names(hour))
-            found = cache.get(key)
-            if found is None:
-                planned.keys[start] = key
-            else:
-                planned.known[start] = found
-                mode = SKIP
-        planned.modes.append(mode)
+        key = (parts.table, identity, start, excluded_in(grid, start), parts.names(hour))
+        found = cache.get(key)
+        if found is None:
+            planned.keys[start] = key
+        else:
+            planned.known[start] = found
+            planned.modes[index] = SKIP
     return planned
 
 
