@@ -47,7 +47,7 @@ HOUR: Final = 3600
 SKIP: Final = 0
 BLOCK: Final = 1
 WINDOWS: Final = 2
-MAX_ENTRIES: Final = 100_000
+MAX_ENTRIES: Final = 50_000
 
 Dims = tuple[str, ...]
 BlockCounts = Mapping[Dims, SliceCounts]
