@@ -15,8 +15,19 @@ import pytest
 
 from processor.store import Store
 from slo_engine import StatusReport, load, status
-from slo_engine._slice_blocks import SLICE_CACHE, SliceCache, minute_parts, window_sums
+from slo_engine._evaluation import SliceGrid
+from slo_engine._slice_blocks import (
+    BLOCK,
+    SKIP,
+    SLICE_CACHE,
+    WINDOWS,
+    SliceCache,
+    hour_modes,
+    minute_parts,
+    window_sums,
+)
 from slo_engine._timeslices import SliceCounts
+from slo_engine._windows import Range
 from tests.support.traffic import (
     exponential_point,
     histogram_point,
@@ -207,3 +218,16 @@ def test_window_sums_add_each_block_to_the_windows_that_hold_it():
     assert sums[0] == {(): one, ("x",): one}
     assert sums[1] == {(): SliceCounts(2, 0, 2, 1.0), ("x",): one}
     assert sums[2] == {}
+
+
+def test_hour_modes_skip_count_whole_hours_once_and_cut_the_rest():
+    day = datetime(2026, 3, 10, tzinfo=UTC)
+    windows = [
+        Range(day + timedelta(hours=10, minutes=20), day + timedelta(hours=13)),
+        Range(day + timedelta(hours=12, minutes=30), day + timedelta(hours=13)),
+    ]
+    hours = range(int(day.timestamp()) // 3600 + 9, int(day.timestamp()) // 3600 + 14)
+    five = SliceGrid.of(timedelta(minutes=5), windows, [])
+    assert hour_modes(five, hours) == [SKIP, WINDOWS, BLOCK, WINDOWS, SKIP]
+    seven = SliceGrid.of(timedelta(minutes=7), windows, [])
+    assert hour_modes(seven, hours) == [SKIP, WINDOWS, WINDOWS, WINDOWS, SKIP]
