@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from processor.store import Queryable, Store
-from slo_engine._evaluation import WINDOW, Context, Measured, slice_kind, unix
+from slo_engine._evaluation import WINDOW, Context, Measured, SliceGrid, slice_kind, unix
 from slo_engine._model import Budgeting, SliKind, Source
 from slo_engine._params import FilterTable
 from slo_engine._plan import DAY, MINUTE, floor, nanos, plan
@@ -314,12 +314,12 @@ def _blocks(
     store: Queryable,
     name: str,
     found: Sequence[Context],
+    grids: Sequence[SliceGrid],
     matched: Sequence[Sequence[MatchedRow]],
     *,
     use_rollups: bool,
 ) -> BlockPlan:
     """The block plan; blocks are kept only for the rollups of a store held here."""
-    grids = [c.grid() for c in found]
     identities = [_identity(name, c, rows) for c, rows in zip(found, matched, strict=True)]
     held = use_rollups and isinstance(store, Store)
     parts = minute_parts(store, _MINUTE_TABLES[name]) if held else None
@@ -335,7 +335,8 @@ def measure_slices(
     use_rollups: bool,
 ) -> None:
     """Slices per window of the time-slice SLOs; the SLO window keeps its percentiles."""
-    blocks = _blocks(store, name, found, matched, use_rollups=use_rollups)
+    grids = [c.grid() for c in found]
+    blocks = _blocks(store, name, found, grids, matched, use_rollups=use_rollups)
     parameters = slice_parameters(found, matched, use_rollups=use_rollups, blocks=blocks)
     groups = dimension_groups(matched)
     per_window: dict[tuple[int, Dims], dict[int, SliceCounts]] = {}
@@ -350,8 +351,7 @@ def measure_slices(
         else:
             counted[slo - 1].setdefault(block, {})[dims] = counts
     settled = blocks.settle(counted, SLICE_CACHE)
-    for index, context in enumerate(found, start=1):
-        grid = context.grid()
+    for index, (context, grid) in enumerate(zip(found, grids, strict=True), start=1):
         sums = window_sums(settled[index - 1], [unix(start) for start in grid.window_starts])
         dims_seen = {d for (slo, d) in per_window if slo == index} | set(context.results)
         dims_seen |= {d for by_dims in sums for d in by_dims}
